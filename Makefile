@@ -1,0 +1,42 @@
+# clickproof — `make run` serves the API with demo data; `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export CLICKPROOF_HOME ?= ./var
+DEMO_ACTIVITIES ?= 5000
+
+.PHONY: install run test lint typecheck pytest bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	mkdir -p $(CLICKPROOF_HOME)
+	$(BIN)/clickproof demo --activities $(DEMO_ACTIVITIES) --if-empty | tail -n 1 > $(CLICKPROOF_HOME)/demo-token
+	@echo "API token (also in $(CLICKPROOF_HOME)/demo-token):"
+	@cat $(CLICKPROOF_HOME)/demo-token
+	$(BIN)/clickproof serve
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: install
+	$(BIN)/python bench/export_csv.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,57 @@
+"""Reading a JSON request body safely: size cap while streaming, strict JSON, clear errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+
+from clickproof.domain.limits import MAX_REQUEST_BYTES
+from clickproof.errors import RequestTooLargeError, UnsupportedMediaTypeError, ValidationError
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key[:40]!r}")
+        result[key] = value
+    return result
+
+
+async def read_json_body(request: Request, limit: int = MAX_REQUEST_BYTES) -> Any:
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedMediaTypeError(
+            "the request body must be JSON (Content-Type: application/json)", field="Content-Type"
+        )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise RequestTooLargeError(f"the request body exceeds {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RequestTooLargeError(f"the request body exceeds {limit} bytes")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise ValidationError("the request body is empty; a JSON object is required", code="invalid_json")
+    try:
+        text = raw.decode("utf-8")
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+    except UnicodeDecodeError:
+        raise ValidationError("the request body is not valid UTF-8", code="invalid_json") from None
+    except RecursionError:
+        raise ValidationError("the request body is nested too deeply", code="invalid_json") from None
+    except ValueError as exc:
+        raise ValidationError(
+            f"the request body is not valid JSON: {str(exc)[:120]}", code="invalid_json"
+        ) from None

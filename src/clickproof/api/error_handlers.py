@@ -1,0 +1,72 @@
+"""The one map from errors to HTTP: every failure is JSON naming the code, field and problem."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from clickproof.errors import ClickproofError, error_body
+
+log = logging.getLogger("clickproof.api")
+
+STATUS_BY_KIND = {
+    "invalid": 400,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "gone": 410,
+    "too_large": 413,
+    "unsupported": 415,
+}
+
+
+def _json(
+    status: int, code: str, message: str, field: str | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = {
+        "error": message,
+        "code": code,
+        "field": field,
+        "errors": [{"code": code, "field": field, "message": message}],
+    }
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ClickproofError)
+    async def _domain(_request: Request, exc: ClickproofError) -> JSONResponse:
+        status = STATUS_BY_KIND.get(exc.kind, 400)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(error_body(exc), status_code=status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        field = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
+        return _json(400, "invalid_request", str(first.get("msg", "invalid request")), field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _json(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(OperationalError)
+    async def _database(_request: Request, exc: OperationalError) -> JSONResponse:
+        log.error("api.database_unavailable error=%s", type(exc.orig).__name__)
+        return _json(
+            503,
+            "database_unavailable",
+            "the database is unavailable; retry shortly",
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("api.unexpected_error error=%s", type(exc).__name__)
+        return _json(500, "internal_error", "internal error")

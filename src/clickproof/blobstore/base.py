@@ -1,0 +1,19 @@
+"""The storage role every backend plays: write once under a key, read back, locate for download."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+
+class BlobStore(Protocol):
+    def writer(self, key: str) -> AbstractContextManager[BinaryIO]:
+        """A file to write; it appears under `key` only when the block exits without error."""
+        ...
+
+    def local_path(self, key: str) -> Path | None:
+        """The file of `key` on this machine, for serving it; None if the store is remote."""
+        ...
+
+    def exists(self, key: str) -> bool: ...

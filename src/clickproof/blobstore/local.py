@@ -1,0 +1,52 @@
+"""Export files in a local directory, published by write → fsync → rename → fsync(dir)."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+_SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
+
+
+class LocalBlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        if not _SAFE_KEY.match(key) or ".." in key:
+            raise ValueError(f"invalid storage key {key!r}")
+        return self.root / key
+
+    @contextmanager
+    def writer(self, key: str) -> Iterator[BinaryIO]:
+        final = self._path(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            with open(temp, "wb", buffering=1024 * 1024) as handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, final)
+            _fsync_dir(final.parent)
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def local_path(self, key: str) -> Path | None:
+        return self._path(key)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,76 @@
+"""Settings: the only reader of the environment."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of clickproof; each maps to a ``CLICKPROOF_*`` environment variable."""
+
+    model_config = SettingsConfigDict(env_prefix="CLICKPROOF_", extra="ignore")
+
+    home: Path = Field(
+        default=Path("./var"), description="Directory of the embedded database, job queue and export files."
+    )
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default sqlite file in home.")
+    storage_url: str | None = Field(
+        default=None, description="Where export files go; default a directory in home."
+    )
+    secret_key: str | None = Field(
+        default=None, description="Key that signs download links; default a random key kept in home."
+    )
+    host: str = Field(default="127.0.0.1", description="Address `clickproof serve` binds.")
+    port: int = Field(default=8000, description="Port `clickproof serve` binds.")
+    public_url: str | None = Field(
+        default=None, description="Base URL put in download links; default http://host:port."
+    )
+    workers: int = Field(
+        default=2, ge=1, le=64, description="Export worker threads in the embedded job engine."
+    )
+    job_lease_seconds: float = Field(
+        default=30.0, gt=0, description="How long a claimed job stays claimed without a heartbeat."
+    )
+    sweep_interval_seconds: float = Field(
+        default=5.0, gt=0, description="How often lost and expired jobs are re-dispatched."
+    )
+    dispatch_grace_seconds: float = Field(
+        default=30.0, ge=0, description="Age after which a pending/scheduled job is dispatched again."
+    )
+    max_attempts: int = Field(default=5, ge=1, description="Attempts before a job is marked failed.")
+    csv_bom: bool = Field(
+        default=False, description="Start CSV files with a UTF-8 byte order mark (for Excel)."
+    )
+    url_ttl_seconds: int = Field(default=900, ge=1, le=86400, description="Lifetime of a download link.")
+
+    @cached_property
+    def resolved_home(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_home / 'clickproof.db'}"
+
+    @property
+    def export_dir(self) -> Path:
+        if self.storage_url and self.storage_url.startswith("file://"):
+            return Path(self.storage_url.removeprefix("file://"))
+        return self.resolved_home / "exports"
+
+    @property
+    def queue_path(self) -> Path:
+        return self.resolved_home / "queue.db"
+
+    @property
+    def effective_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def load_settings() -> Settings:
+    return Settings()

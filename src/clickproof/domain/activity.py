@@ -1,0 +1,41 @@
+"""The activity record as stored: one event of a signer against one contract version."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Activity:
+    id: str
+    uuid: str
+    account_id: int
+    site_id: int
+    signer_id: str | None
+    group_id: int | None
+    contract_id: int
+    version_id: str
+    version_number: int
+    event_type: str
+    execution_method: str | None
+    batch: str | None
+    session: str | None
+    created_time: datetime
+    event_time: datetime | None
+    test_mode: bool
+    connection_data: dict[str, str] = field(default_factory=dict)
+    custom_data: dict[str, Any] = field(default_factory=dict)
+    render_data: dict[str, Any] = field(default_factory=dict)
+
+
+def normalize_connection_data(raw: dict[str, Any]) -> dict[str, str]:
+    """connection_data holds text: non-text values are kept as their JSON text, nulls are dropped."""
+    result: dict[str, str] = {}
+    for key, value in raw.items():
+        if value is None:
+            continue
+        result[str(key)] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return result

@@ -1,0 +1,93 @@
+"""The export job's vocabulary: names, statuses, the transitions allowed between them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+JOB_NAME = "ExtractEvidenceCSV"
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    SCHEDULED = "scheduled"
+    STARTED = "started"
+    SUCCESS = "success"
+    FAILED = "failed"
+
+
+class JobSource(StrEnum):
+    MANUAL = "manual"
+    CRON = "cron"
+    API = "api"
+
+
+class ExportType(StrEnum):
+    ACTIVITIES_CSV = "clickwrap_activities"
+    ACTIVITIES_PDFS = "clickwrap_activities_as_pdfs"
+
+
+ACTIVE_STATUSES = frozenset({JobStatus.PENDING, JobStatus.SCHEDULED, JobStatus.STARTED})
+TERMINAL_STATUSES = frozenset({JobStatus.SUCCESS, JobStatus.FAILED})
+
+ALLOWED_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
+    JobStatus.PENDING: frozenset({JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.FAILED}),
+    JobStatus.SCHEDULED: frozenset({JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.FAILED}),
+    # A started job whose lease expired goes back to scheduled for another attempt.
+    JobStatus.STARTED: frozenset({JobStatus.SCHEDULED, JobStatus.SUCCESS, JobStatus.FAILED}),
+    JobStatus.SUCCESS: frozenset(),
+    JobStatus.FAILED: frozenset(),
+}
+
+
+def can_transition(current: JobStatus, target: JobStatus) -> bool:
+    return target in ALLOWED_TRANSITIONS[current]
+
+
+MESSAGES = {
+    JobStatus.PENDING: "Export job is currently pending.",
+    JobStatus.SCHEDULED: "Export job is scheduled and waits for a worker.",
+    JobStatus.STARTED: "Export job is running.",
+}
+PDF_NOT_PRODUCED = (
+    "Evidence PDFs (clickwrap_activities_as_pdfs) are not produced yet by this server; "
+    "only the CSV of activities is exported."
+)
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    name: str
+    export_type: str
+    storage_key: str
+    content_type: str
+    size: int
+    sha256: str
+    rows: int
+    position: int
+
+
+@dataclass(frozen=True)
+class ExportJob:
+    id: str
+    account_id: int
+    site_id: int
+    created_by: int
+    token_id: int | None
+    job_name: str
+    source: JobSource
+    status: JobStatus
+    active: bool
+    message: str
+    data: dict[str, Any]
+    retry_count: int
+    attempt: int
+    lease_owner: str | None
+    lease_expires_time: datetime | None
+    processed: int
+    total: int | None
+    created_time: datetime
+    updated_time: datetime
+    files: tuple[ExportFile, ...] = field(default_factory=tuple)

@@ -1,0 +1,120 @@
+"""Domain errors: a stable public code, a message, the field concerned. No HTTP here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class FieldProblem:
+    code: str
+    field: str | None
+    message: str
+
+
+class ClickproofError(Exception):
+    """Base of every error clickproof reports to a caller."""
+
+    code = "error"
+    kind = "invalid"  # invalid | unauthenticated | forbidden | not_found | conflict | too_large | unsupported
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        problems: list[FieldProblem] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+        self.problems = problems or [FieldProblem(self.code, field, message)]
+
+
+class ValidationError(ClickproofError):
+    code = "invalid_request"
+    kind = "invalid"
+
+
+class InvalidDateError(ValidationError):
+    code = "invalid_date"
+
+
+class DateRangeError(ValidationError):
+    code = "invalid_date_range"
+
+
+class DateRangeTooLongError(ValidationError):
+    code = "date_range_too_long"
+
+
+class InvalidExportTypeError(ValidationError):
+    code = "invalid_export_type"
+
+
+class InvalidSelectError(ValidationError):
+    code = "invalid_select"
+
+
+class InvalidSortError(ValidationError):
+    code = "invalid_sort"
+
+
+class InvalidFilterError(ValidationError):
+    code = "invalid_filter"
+
+
+class UnauthenticatedError(ClickproofError):
+    code = "unauthenticated"
+    kind = "unauthenticated"
+
+
+class ForbiddenError(ClickproofError):
+    code = "forbidden"
+    kind = "forbidden"
+
+
+class NotFoundError(ClickproofError):
+    code = "not_found"
+    kind = "not_found"
+
+
+class ExportNotFoundError(NotFoundError):
+    code = "export_not_found"
+
+
+class ExportNotReadyError(ClickproofError):
+    code = "export_not_ready"
+    kind = "conflict"
+
+
+class RequestTooLargeError(ClickproofError):
+    code = "request_too_large"
+    kind = "too_large"
+
+
+class UnsupportedMediaTypeError(ClickproofError):
+    code = "unsupported_media_type"
+    kind = "unsupported"
+
+
+class InvalidLinkError(ClickproofError):
+    code = "invalid_link"
+    kind = "forbidden"
+
+
+class LinkExpiredError(ClickproofError):
+    code = "link_expired"
+    kind = "gone"
+
+
+def error_body(exc: ClickproofError) -> dict[str, object]:
+    return {
+        "error": exc.message,
+        "code": exc.code,
+        "field": exc.field,
+        "errors": [{"code": p.code, "field": p.field, "message": p.message} for p in exc.problems],
+    }

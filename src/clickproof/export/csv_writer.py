@@ -1,0 +1,102 @@
+"""Arrow record batches → RFC 4180 CSV bytes, with the formula guard on untrusted text.
+
+Output: UTF-8 (optional BOM), CRLF line ends, header of dotted names, text values quoted,
+empty unquoted cells for absent values. A text cell whose first non-space character is
+=, +, -, @, TAB or CR gets a leading apostrophe (OWASP CSV injection); numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from typing import BinaryIO
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from clickproof.export.csv_query import CellKind, OutputColumn
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_SET = pa.array(FORMULA_STARTS, type=pa.string())
+_BOM = "\ufeff".encode()
+
+
+def guard_text(value: str) -> str:
+    """The formula guard for one string (headers, and the reference for the vectorized form)."""
+    stripped = value.lstrip(" ")
+    if stripped[:1] in FORMULA_STARTS and stripped:
+        return "'" + value
+    return value
+
+
+def _guard(column: pa.Array) -> pa.Array:
+    if not pa.types.is_string(column.type):
+        column = pc.cast(column, pa.string())
+    first = pc.utf8_slice_codeunits(pc.utf8_ltrim(column, characters=" "), 0, 1)
+    risky = pc.is_in(first, value_set=_FORMULA_SET)
+    return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+
+
+def _as_string(column: pa.Array) -> pa.Array:
+    return column if pa.types.is_string(column.type) else pc.cast(column, pa.string())
+
+
+def _json_cell(value: pa.Array, kind: pa.Array) -> pa.Array:
+    value = _as_string(value)
+    kind = _as_string(kind)
+    text = pc.if_else(pc.equal(kind, "text"), _guard(value), value)
+    return pc.if_else(pc.equal(kind, "true"), "TRUE", pc.if_else(pc.equal(kind, "false"), "FALSE", text))
+
+
+def header_line(columns: tuple[OutputColumn, ...]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL).writerow(
+        [guard_text(c.header) for c in columns]
+    )
+    return buffer.getvalue().encode("utf-8")
+
+
+def transform_batch(batch: pa.RecordBatch, columns: tuple[OutputColumn, ...]) -> pa.RecordBatch:
+    """Turn a batch of query columns into the output cells, in header order."""
+    arrays: list[pa.Array] = []
+    index = 0
+    for column in columns:
+        if column.kind is CellKind.JSON:
+            arrays.append(_json_cell(batch.column(index), batch.column(index + 1)))
+            index += 2
+            continue
+        value = batch.column(index)
+        index += 1
+        if column.kind is CellKind.TEXT:
+            arrays.append(_guard(value))
+        elif pa.types.is_null(value.type):
+            arrays.append(pc.cast(value, pa.string()))
+        else:
+            arrays.append(value)
+    return pa.RecordBatch.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
+
+
+def write_csv(
+    batches: Iterable[pa.RecordBatch],
+    columns: tuple[OutputColumn, ...],
+    out: BinaryIO,
+    *,
+    bom: bool = False,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Write the header and every batch; return the number of data rows."""
+    if bom:
+        out.write(_BOM)
+    out.write(header_line(columns))
+    options = pacsv.WriteOptions(include_header=False, eol="\r\n", quoting_style="needed")
+    rows = 0
+    for batch in batches:
+        cells = transform_batch(batch, columns)
+        # One writer per batch: batches of one stream may type an all-empty column differently.
+        pacsv.write_csv(cells, out, write_options=options)
+        rows += batch.num_rows
+        if on_batch is not None:
+            on_batch(rows)
+    return rows

@@ -1,0 +1,76 @@
+"""The job engine (Huey). It only dispatches: the export_jobs table decides what runs.
+
+Embedded default: SqliteHuey in CLICKPROOF_HOME with consumer threads inside `clickproof serve`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from huey import Huey, SqliteHuey
+from huey.consumer import Consumer
+
+log = logging.getLogger("clickproof.jobs")
+
+# Pinned by a test: renaming a task strands the messages already queued under the old name.
+RUN_EXPORT_TASK = "clickproof.run_export"
+
+
+def worker_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class JobQueue:
+    """Sends export job ids to workers and runs the workers of this process."""
+
+    def __init__(self, huey: Huey, run_export: Callable[[str, str], None]) -> None:
+        self.huey = huey
+        self.identity = worker_identity()
+        self._run_export = run_export
+        self._task = huey.task(name=RUN_EXPORT_TASK)(self._execute)
+        self._consumer: Consumer | None = None
+
+    def _execute(self, job_id: str) -> None:
+        self._run_export(job_id, f"{self.identity}:{threading.get_ident()}")
+
+    def dispatch(self, job_id: str) -> None:
+        self._task(job_id)
+
+    def start_workers(self, workers: int) -> None:
+        consumer = self.huey.create_consumer(
+            workers=workers,
+            worker_type="thread",
+            periodic=False,
+            initial_delay=0.05,
+            backoff=1.5,
+            max_delay=0.5,
+            check_worker_health=True,
+            shutdown_timeout=15,
+        )
+        # Huey installs signal handlers for its own main loop, which does not run here: keep the
+        # host's (uvicorn's), so SIGTERM and SIGINT still stop the server.
+        saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+        consumer.start()
+        if threading.current_thread() is threading.main_thread():
+            for signum, handler in saved.items():
+                signal.signal(signum, handler)
+        self._consumer = consumer
+        log.info("jobs.workers_started count=%d", workers)
+
+    def stop_workers(self) -> None:
+        if self._consumer is not None:
+            self._consumer.stop(graceful=True)
+            self._consumer = None
+
+
+def sqlite_queue(path: Path, run_export: Callable[[str, str], None]) -> JobQueue:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    huey = SqliteHuey(name="clickproof", filename=str(path), results=False, timeout=30)
+    return JobQueue(huey, run_export)

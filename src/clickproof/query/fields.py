@@ -1,0 +1,56 @@
+"""The allowlist of filterable and sortable fields, and how a filter key names one."""
+
+from __future__ import annotations
+
+from clickproof.domain.fields import (
+    FAMILY_COLUMN,
+    STANDARD_BY_NAME,
+    STANDARD_FIELDS,
+    Family,
+)
+from clickproof.domain.limits import MAX_FIELD_NAME_LENGTH
+from clickproof.errors import InvalidFilterError
+from clickproof.query.ast import FieldRef
+
+# Related objects addressed the way Ironclad's expanded activity documents are: contract._id …
+RELATED_IDS = {"contract": "contract", "version": "version", "group": "group"}
+FAMILY_BY_PREFIX = {column: family for family, column in FAMILY_COLUMN.items()}
+
+
+def standard_ref(name: str) -> FieldRef:
+    spec = STANDARD_BY_NAME[name]
+    return FieldRef(Family.STANDARD, name, spec.type, spec.description)
+
+
+def resolve_field(path: str, pointer: str) -> FieldRef:
+    """Turn a filter key (``version_number``, ``contract._id``, ``custom_data.vip``) into a FieldRef."""
+    if path in STANDARD_BY_NAME:
+        return standard_ref(path)
+    head, dot, rest = path.partition(".")
+    if dot and head in RELATED_IDS and rest in ("_id", "id"):
+        return standard_ref(RELATED_IDS[head])
+    if dot and head in FAMILY_BY_PREFIX:
+        if not rest or len(rest) > MAX_FIELD_NAME_LENGTH:
+            raise InvalidFilterError(
+                f"field {path[:80]!r} needs a key of 1 to {MAX_FIELD_NAME_LENGTH} characters",
+                field=pointer,
+            )
+        family = FAMILY_BY_PREFIX[head]
+        return FieldRef(family, rest, None, f"{head.replace('_data', '')} {rest}")
+    raise InvalidFilterError(
+        f"unknown filter field {path[:80]!r}; allowed: {', '.join(allowed_field_names())}",
+        field=pointer,
+        code="unknown_filter_field",
+    )
+
+
+def allowed_field_names() -> list[str]:
+    names = [f.name for f in STANDARD_FIELDS]
+    names += [f"{related}._id" for related in RELATED_IDS]
+    names += [f"{column}.<key>" for column in FAMILY_COLUMN.values()]
+    return names
+
+
+def is_nested_prefix(key: str) -> bool:
+    """Keys whose object value addresses sub-fields: {"contract": {"_id": 1}}, {"custom_data": {...}}."""
+    return key in RELATED_IDS or key in FAMILY_BY_PREFIX

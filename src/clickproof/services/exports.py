@@ -1,0 +1,158 @@
+"""Use cases of the Extraction API: create, read and list export jobs, mint download links."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from clickproof.blobstore.base import BlobStore
+from clickproof.domain.export_job import (
+    JOB_NAME,
+    MESSAGES,
+    PDF_NOT_PRODUCED,
+    ExportFile,
+    ExportJob,
+    ExportType,
+    JobSource,
+    JobStatus,
+)
+from clickproof.domain.export_request import parse_export_request
+from clickproof.domain.fields import Family
+from clickproof.domain.object_id import is_object_id, new_object_id
+from clickproof.domain.timestamps import utc_now
+from clickproof.errors import ExportNotFoundError, ExportNotReadyError, InvalidLinkError
+from clickproof.services.download_links import LinkClaims, LinkSigner
+from clickproof.services.tokens import Principal, TokenAuthenticator
+from clickproof.store.activities import ActivityStore
+from clickproof.store.export_jobs import ExportJobStore
+from clickproof.store.tenants import Site
+
+log = logging.getLogger("clickproof.export")
+
+
+@dataclass(frozen=True)
+class Download:
+    path: Path
+    file: ExportFile
+
+
+class ExportService:
+    def __init__(
+        self,
+        engine: Engine,
+        jobs: ExportJobStore,
+        activities: ActivityStore,
+        blobs: BlobStore,
+        signer: LinkSigner,
+        auth: TokenAuthenticator,
+        dispatch: Callable[[str], None],
+        url_ttl_seconds: int,
+    ) -> None:
+        self.engine = engine
+        self.jobs = jobs
+        self.activities = activities
+        self.blobs = blobs
+        self.signer = signer
+        self.auth = auth
+        self.dispatch = dispatch
+        self.url_ttl_seconds = url_ttl_seconds
+
+    def create(
+        self, principal: Principal, site: Site, body: object, source: JobSource = JobSource.API
+    ) -> ExportJob:
+        now = utc_now()
+        request = parse_export_request(body, now=now, max_export_days=site.max_export_days)
+        custom_keys = self.activities.family_keys(site.id, Family.CUSTOM) if request.custom_all else []
+        columns = request.columns(custom_keys)
+        data = request.to_data(columns)
+        data["warnings"] = request.warnings
+        message = MESSAGES[JobStatus.PENDING]
+        if ExportType.ACTIVITIES_PDFS in request.export_types:
+            message += " " + PDF_NOT_PRODUCED
+        job_id = new_object_id()
+        with self.engine.begin() as conn:
+            self.jobs.create(
+                conn,
+                job_id=job_id,
+                account_id=site.account_id,
+                site_id=site.id,
+                created_by=principal.user_id,
+                token_id=principal.token_id,
+                job_name=JOB_NAME,
+                source=source,
+                message=message,
+                data=data,
+                now=now,
+            )
+        job = self.jobs.get(job_id)
+        assert job is not None
+        log.info("export.created job=%s site=%d", job_id, site.id)
+        self._dispatch(job_id)
+        return job
+
+    def _dispatch(self, job_id: str) -> None:
+        """Hand the job to the engine; if that fails the sweeper sends it later, nothing is lost."""
+        try:
+            self.jobs.mark_dispatched(job_id, utc_now(), MESSAGES[JobStatus.SCHEDULED])
+            self.dispatch(job_id)
+        except Exception:
+            log.exception("export.dispatch_failed job=%s", job_id)
+
+    def get(self, site: Site, job_id: str) -> ExportJob:
+        job = (
+            self.jobs.get(job_id, account_id=site.account_id, site_id=site.id)
+            if is_object_id(job_id)
+            else None
+        )
+        if job is None:
+            raise ExportNotFoundError(f"no export job {job_id[:40]!r} on this site", field="id")
+        return job
+
+    def list_jobs(self, site: Site, *, page: int, per_page: int) -> tuple[list[ExportJob], int]:
+        return self.jobs.list_for_site(
+            account_id=site.account_id, site_id=site.id, offset=(page - 1) * per_page, limit=per_page
+        )
+
+    def urls(self, principal: Principal, site: Site, job_id: str) -> dict[str, list[str]]:
+        """Fresh signed links for every file of a successful job, keyed by export type."""
+        job = self.get(site, job_id)
+        if job.status is not JobStatus.SUCCESS:
+            raise ExportNotReadyError(
+                f"Export job is {job.status.value}; download URLs exist once it succeeds."
+            )
+        expires = math.floor(time.time()) + self.url_ttl_seconds
+        links: dict[str, list[str]] = {}
+        for f in job.files:
+            url = self.signer.url(LinkClaims(job.id, f.name, principal.token_id, expires))
+            links.setdefault(f.export_type, []).append(url)
+        return links
+
+    def url_expiry_seconds(self) -> int:
+        return self.url_ttl_seconds
+
+    def open_download(
+        self, *, job_id: str, file_name: str, tid: str | None, expires: str | None, signature: str | None
+    ) -> Download:
+        claims = self.signer.verify(
+            job_id=job_id, file_name=file_name, tid=tid, expires=expires, signature=signature, now=time.time()
+        )
+        principal = self.auth.principal_by_id(claims.token_id)
+        if principal is None:
+            raise InvalidLinkError("the token that requested this link is no longer valid")
+        job = self.jobs.get(job_id, account_id=principal.account_id) if is_object_id(job_id) else None
+        if job is None or job.site_id not in principal.site_ids or job.status is not JobStatus.SUCCESS:
+            raise ExportNotFoundError("no such export file")
+        for f in job.files:
+            if f.name == file_name:
+                path = self.blobs.local_path(f.storage_key)
+                if path is None or not path.is_file():
+                    raise ExportNotFoundError("the export file is no longer stored")
+                log.info("export.downloaded job=%s file=%s token=%d", job.id, f.name, principal.token_id)
+                return Download(path, f)
+        raise ExportNotFoundError("no such export file")

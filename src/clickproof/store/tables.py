@@ -1,0 +1,206 @@
+"""The schema. Alembic migrations in store/migrations create exactly these tables."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from clickproof.store.types import JsonDocument, UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_time", UtcDateTime, nullable=False),
+)
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("access_id", String(64), nullable=False, unique=True),
+    Column("max_export_days", Integer, nullable=False, server_default="365"),
+    Column("created_time", UtcDateTime, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("email", String(320), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("created_time", UtcDateTime, nullable=False),
+    UniqueConstraint("account_id", "email"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("public_id", String(32), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("default_site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("site_ids", JsonDocument, nullable=False),
+    Column("permissions", JsonDocument, nullable=False),
+    Column("label", String(200), nullable=False, server_default=""),
+    Column("created_time", UtcDateTime, nullable=False),
+    Column("expires_time", UtcDateTime, nullable=True),
+    Column("revoked_time", UtcDateTime, nullable=True),
+)
+
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False, index=True),
+    Column("title", String(500), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("created_time", UtcDateTime, nullable=False),
+    UniqueConstraint("site_id", "key"),
+)
+
+versions = Table(
+    "versions",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    Column("contract_id", Integer, ForeignKey("contracts.id"), nullable=False, index=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("version_number", Integer, nullable=False),
+    Column("minor_version_number", Integer, nullable=False, server_default="0"),
+    Column("full_version_number", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("published_time", UtcDateTime, nullable=True),
+    Column("effective_time", UtcDateTime, nullable=True),
+    Column("merge_fields", JsonDocument, nullable=False),
+    Column("created_time", UtcDateTime, nullable=False),
+    UniqueConstraint("contract_id", "version_number", "minor_version_number"),
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False, index=True),
+    Column("key", String(200), nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("contract_ids", JsonDocument, nullable=False),
+    Column("created_time", UtcDateTime, nullable=False),
+    UniqueConstraint("site_id", "key"),
+)
+
+signers = Table(
+    "signers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("signer_id", String(1024), nullable=False),
+    Column("properties", JsonDocument, nullable=False),
+    Column("created_time", UtcDateTime, nullable=False),
+    UniqueConstraint("site_id", "signer_id"),
+)
+
+activities = Table(
+    "activities",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    Column("uuid", String(64), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("signer_id", String(1024), nullable=True),
+    Column("group_id", Integer, ForeignKey("groups.id"), nullable=True),
+    Column("contract_id", Integer, ForeignKey("contracts.id"), nullable=False),
+    Column("version_id", String(24), ForeignKey("versions.id"), nullable=False),
+    Column("version_number", Integer, nullable=False),
+    Column("event_type", String(32), nullable=False),
+    Column("execution_method", String(32), nullable=True),
+    Column("batch", String(64), nullable=True),
+    Column("session", String(256), nullable=True),
+    Column("created_time", UtcDateTime, nullable=False),
+    Column("event_time", UtcDateTime, nullable=True),
+    Column("test_mode", Boolean, nullable=False),
+    Column("connection_data", JsonDocument, nullable=False),
+    Column("custom_data", JsonDocument, nullable=False),
+    Column("render_data", JsonDocument, nullable=False),
+    # The export window scan: site + created_time, with id so the total order needs no sort.
+    Index("ix_activities_site_created", "site_id", "created_time", "id"),
+    Index("ix_activities_site_signer", "site_id", "signer_id"),
+    Index("ix_activities_site_contract", "site_id", "contract_id", "created_time"),
+)
+
+# Keys seen per site in the open JSON families: the field catalogue, and what `custom_all` means.
+field_keys = Table(
+    "field_keys",
+    metadata,
+    Column("site_id", Integer, ForeignKey("sites.id"), primary_key=True),
+    Column("family", String(16), primary_key=True),
+    Column("key", String(256), primary_key=True),
+)
+
+export_jobs = Table(
+    "export_jobs",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("created_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("token_id", Integer, ForeignKey("api_tokens.id"), nullable=True),
+    Column("job_name", String(64), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("data", JsonDocument, nullable=False),
+    Column("retry_count", Integer, nullable=False, server_default="0"),
+    Column("attempt", Integer, nullable=False, server_default="0"),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_expires_time", UtcDateTime, nullable=True),
+    Column("dispatched_time", UtcDateTime, nullable=True),
+    Column("processed", BigInteger, nullable=False, server_default="0"),
+    Column("total", BigInteger, nullable=True),
+    Column("created_time", UtcDateTime, nullable=False),
+    Column("updated_time", UtcDateTime, nullable=False),
+    Index("ix_export_jobs_site_created", "site_id", "created_time"),
+    Index("ix_export_jobs_status", "status", "updated_time"),
+)
+
+export_files = Table(
+    "export_files",
+    metadata,
+    Column("job_id", String(24), ForeignKey("export_jobs.id"), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    Column("export_type", String(64), nullable=False),
+    Column("storage_key", String(500), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("rows", BigInteger, nullable=False),
+    Column("position", Integer, nullable=False),
+)

@@ -1,0 +1,170 @@
+"""All SQL about accounts, sites, users and API tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from clickproof.store.tables import accounts, api_tokens, sites, users
+
+
+@dataclass(frozen=True)
+class Site:
+    id: int
+    account_id: int
+    name: str
+    access_id: str
+    max_export_days: int
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    id: int
+    public_id: str
+    secret_hash: str
+    user_id: int
+    account_id: int
+    default_site_id: int
+    site_ids: tuple[int, ...]
+    permissions: frozenset[str]
+    expires_time: datetime | None
+    revoked_time: datetime | None
+
+
+def _site(row: Any) -> Site:
+    return Site(row.id, row.account_id, row.name, row.access_id, row.max_export_days)
+
+
+class TenantStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def create_account(self, conn: Connection, name: str, now: datetime) -> int:
+        return int(
+            conn.execute(
+                insert(accounts).returning(accounts.c.id).values(name=name, created_time=now)
+            ).scalar_one()
+        )
+
+    def create_site(
+        self,
+        conn: Connection,
+        *,
+        account_id: int,
+        name: str,
+        access_id: str,
+        max_export_days: int,
+        now: datetime,
+    ) -> int:
+        result = conn.execute(
+            insert(sites)
+            .returning(sites.c.id)
+            .values(
+                account_id=account_id,
+                name=name,
+                access_id=access_id,
+                max_export_days=max_export_days,
+                created_time=now,
+            )
+        )
+        return int(result.scalar_one())
+
+    def create_user(self, conn: Connection, *, account_id: int, email: str, name: str, now: datetime) -> int:
+        result = conn.execute(
+            insert(users)
+            .returning(users.c.id)
+            .values(account_id=account_id, email=email, name=name, created_time=now)
+        )
+        return int(result.scalar_one())
+
+    def find_user(self, conn: Connection, account_id: int, email: str) -> int | None:
+        row = conn.execute(
+            select(users.c.id).where(users.c.account_id == account_id, users.c.email == email)
+        ).first()
+        return None if row is None else int(row.id)
+
+    def site(self, site_id: int) -> Site | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(sites).where(sites.c.id == site_id)).first()
+            return None if row is None else _site(row)
+
+    def site_by_access_id(self, conn: Connection, access_id: str) -> Site | None:
+        row = conn.execute(select(sites).where(sites.c.access_id == access_id)).first()
+        return None if row is None else _site(row)
+
+    def account_sites(self, account_id: int) -> list[Site]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(sites).where(sites.c.account_id == account_id).order_by(sites.c.id)
+            ).all()
+            return [_site(r) for r in rows]
+
+    def create_token(
+        self,
+        conn: Connection,
+        *,
+        public_id: str,
+        secret_hash: str,
+        user_id: int,
+        account_id: int,
+        default_site_id: int,
+        site_ids: list[int],
+        permissions: list[str],
+        label: str,
+        now: datetime,
+        expires_time: datetime | None,
+    ) -> int:
+        result = conn.execute(
+            insert(api_tokens)
+            .returning(api_tokens.c.id)
+            .values(
+                public_id=public_id,
+                secret_hash=secret_hash,
+                user_id=user_id,
+                account_id=account_id,
+                default_site_id=default_site_id,
+                site_ids=site_ids,
+                permissions=permissions,
+                label=label,
+                created_time=now,
+                expires_time=expires_time,
+            )
+        )
+        return int(result.scalar_one())
+
+    def token_by_public_id(self, public_id: str) -> TokenRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(api_tokens).where(api_tokens.c.public_id == public_id)).first()
+        return None if row is None else self._token(row)
+
+    def token_by_id(self, token_id: int) -> TokenRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).first()
+        return None if row is None else self._token(row)
+
+    def revoke_token(self, public_id: str, now: datetime) -> bool:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(api_tokens)
+                .where(api_tokens.c.public_id == public_id, api_tokens.c.revoked_time.is_(None))
+                .values(revoked_time=now)
+            )
+            return result.rowcount == 1
+
+    @staticmethod
+    def _token(row: Any) -> TokenRecord:
+        return TokenRecord(
+            id=row.id,
+            public_id=row.public_id,
+            secret_hash=row.secret_hash,
+            user_id=row.user_id,
+            account_id=row.account_id,
+            default_site_id=row.default_site_id,
+            site_ids=tuple(int(s) for s in row.site_ids),
+            permissions=frozenset(row.permissions),
+            expires_time=row.expires_time,
+            revoked_time=row.revoked_time,
+        )
