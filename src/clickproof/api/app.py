@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from clickproof import __version__
+from clickproof.api.contract import SEED
 from clickproof.api.error_handlers import install_error_handlers
 from clickproof.api.routes_exports import build_export_router
 from clickproof.bootstrap import System
@@ -39,4 +42,15 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            schema.setdefault("components", {})["securitySchemes"] = SEED["components"]["securitySchemes"]
+            schema["security"] = SEED["security"]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

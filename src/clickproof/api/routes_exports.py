@@ -65,6 +65,7 @@ def build_export_router(system: System) -> APIRouter:
     @router.get(
         "",
         summary="List all Export Jobs",
+        response_model=None,
         openapi_extra={
             "parameters": [
                 SITE_PARAM,
@@ -94,6 +95,7 @@ def build_export_router(system: System) -> APIRouter:
     @router.get(
         "/{id}",
         summary="Get an Export Job by ID",
+        response_model=None,
         openapi_extra={"parameters": [ID_PARAM, SITE_PARAM]},
         responses={
             200: json_response("A scheduled job object.", SCHEDULED_JOB_RESPONSE),
@@ -107,6 +109,7 @@ def build_export_router(system: System) -> APIRouter:
     @router.get(
         "/{id}/urls",
         summary="Retrieve Export Job URLs",
+        response_model=None,
         openapi_extra={"parameters": [ID_PARAM, SITE_PARAM]},
         responses={
             200: json_response("Download URLs by export type, and flat in presignedUrls.", URLS_SCHEMA),
@@ -124,6 +127,7 @@ def build_export_router(system: System) -> APIRouter:
     @router.get(
         "/{id}/files/{name}",
         summary="Download an export file through a signed link",
+        response_model=None,
         openapi_extra={
             "parameters": [
                 ID_PARAM,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import threading
 import uuid
@@ -27,6 +26,14 @@ def worker_identity() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+class _EmbeddedConsumer(Consumer):  # type: ignore[misc]
+    """Huey's consumer without its signal handlers: its main loop does not run here, the host's
+    (uvicorn's) signal handling stays in charge, and it may start from any thread."""
+
+    def _set_signal_handlers(self) -> None:
+        return None
+
+
 class JobQueue:
     """Sends export job ids to workers and runs the workers of this process."""
 
@@ -44,7 +51,8 @@ class JobQueue:
         self._task(job_id)
 
     def start_workers(self, workers: int) -> None:
-        consumer = self.huey.create_consumer(
+        consumer = _EmbeddedConsumer(
+            self.huey,
             workers=workers,
             worker_type="thread",
             periodic=False,
@@ -54,13 +62,7 @@ class JobQueue:
             check_worker_health=True,
             shutdown_timeout=15,
         )
-        # Huey installs signal handlers for its own main loop, which does not run here: keep the
-        # host's (uvicorn's), so SIGTERM and SIGINT still stop the server.
-        saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
         consumer.start()
-        if threading.current_thread() is threading.main_thread():
-            for signum, handler in saved.items():
-                signal.signal(signum, handler)
         self._consumer = consumer
         log.info("jobs.workers_started count=%d", workers)
 

@@ -24,6 +24,8 @@ ALLOWED_OPERATORS = (*FIELD_OPERATORS, "$and", "$or", "$nor", "and", "or")
 
 
 class _Budget:
+    """Counts nodes: every logical operator, field condition and field operator is one."""
+
     def __init__(self) -> None:
         self.nodes = 0
 
@@ -60,7 +62,6 @@ def _check_depth(depth: int, pointer: str) -> None:
 
 def _parse_document(doc: dict[str, Any], pointer: str, depth: int, budget: _Budget) -> Node:
     _check_depth(depth, pointer)
-    budget.spend(pointer)
     parts: list[Node] = []
     for key, value in doc.items():
         if not isinstance(key, str):  # pragma: no cover - JSON keys are strings
@@ -93,6 +94,7 @@ def _has_operator(value: dict[str, Any]) -> bool:
 def _parse_logical(op: str, value: object, pointer: str, depth: int, budget: _Budget) -> Node:
     if not isinstance(value, list) or not value:
         raise InvalidFilterError(f"{op} needs a non-empty array of filter objects", field=pointer)
+    budget.spend(pointer)
     children: list[Node] = []
     for index, item in enumerate(value):
         item_pointer = f"{pointer}/{index}"
