@@ -1,0 +1,3 @@
+from clickproof.cli.main import app
+
+app()
