@@ -14,6 +14,7 @@ from clickproof.api.app import create_app
 from clickproof.bootstrap import System, build_system
 from clickproof.config import Settings
 from clickproof.services.demo_data import DemoResult, seed_demo
+from tests.databases import empty_postgres, postgres_database, selected_databases
 
 
 def make_settings(home: Path, **overrides: Any) -> Settings:
@@ -29,9 +30,25 @@ def make_settings(home: Path, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=selected_databases())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test that touches the database runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'home' / 'clickproof.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    empty_postgres(url)
+    return url
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path / "home")
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path / "home", database_url=database_url)
 
 
 @pytest.fixture

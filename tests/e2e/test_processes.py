@@ -31,13 +31,14 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, home: Path, **env: str) -> None:
+    def __init__(self, home: Path, database_url: str, **env: str) -> None:
         self.home = home
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
             "CLICKPROOF_HOME": str(home),
+            "CLICKPROOF_DATABASE_URL": database_url,
             "CLICKPROOF_SWEEP_INTERVAL_SECONDS": "0.3",
             "CLICKPROOF_DISPATCH_GRACE_SECONDS": "1",
             **env,
@@ -69,8 +70,8 @@ class Server:
         return code
 
 
-def run_cli(home: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "CLICKPROOF_HOME": str(home), **(env or {})}
+def run_cli(home: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "CLICKPROOF_HOME": str(home), "CLICKPROOF_DATABASE_URL": database_url}
     return subprocess.run(
         [*CLI, *args], env=full_env, capture_output=True, text=True, timeout=120, check=False
     )
@@ -84,15 +85,15 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def token(home: Path) -> str:
-    result = run_cli(home, "demo", "--activities", "300", "--seed", "3")
+def token(home: Path, database_url: str) -> str:
+    result = run_cli(home, database_url, "demo", "--activities", "300", "--seed", "3")
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
 
 
 @pytest.fixture
-def server(home: Path, token: str) -> Iterator[Server]:
-    running = Server(home)
+def server(home: Path, database_url: str, token: str) -> Iterator[Server]:
+    running = Server(home, database_url)
     yield running
     running.stop()
 
@@ -111,17 +112,20 @@ def wait_status(client: httpx.Client, job_id: str, wanted: set[str], timeout: fl
         time.sleep(0.1)
 
 
-def test_demo_prints_a_token_last_and_is_idempotent(home: Path, token: str) -> None:
-    again = run_cli(home, "demo", "--activities", "300", "--seed", "3")
+def test_demo_prints_a_token_last_and_is_idempotent(home: Path, database_url: str, token: str) -> None:
+    again = run_cli(home, database_url, "demo", "--activities", "300", "--seed", "3")
     assert again.returncode == 0
     assert "0 activities created (300 in all)" in again.stdout
     assert again.stdout.strip().splitlines()[-1].startswith("cp_")
 
 
-def test_cli_creates_follows_and_downloads(home: Path, token: str, server: Server, tmp_path: Path) -> None:
+def test_cli_creates_follows_and_downloads(
+    home: Path, database_url: str, token: str, server: Server, tmp_path: Path
+) -> None:
     out = tmp_path / "downloads"
     result = run_cli(
         home,
+        database_url,
         "export",
         "create",
         "--start",
@@ -147,15 +151,18 @@ def test_cli_creates_follows_and_downloads(home: Path, token: str, server: Serve
     assert "success" in result.stderr  # the progress bar's last state
 
 
-def test_cli_reports_api_errors(home: Path, token: str, server: Server) -> None:
-    result = run_cli(home, "export", "create", "--start", "garbage", "--url", server.url, "--token", token)
+def test_cli_reports_api_errors(home: Path, database_url: str, token: str, server: Server) -> None:
+    result = run_cli(
+        home, database_url, "export", "create", "--start", "garbage", "--url", server.url, "--token", token
+    )
     assert result.returncode == 2
     assert "start_date" in result.stderr
 
 
-def test_token_create_and_revoke(home: Path, token: str, server: Server) -> None:
+def test_token_create_and_revoke(home: Path, database_url: str, token: str, server: Server) -> None:
     created = run_cli(
         home,
+        database_url,
         "token",
         "create",
         "--account",
@@ -172,15 +179,20 @@ def test_token_create_and_revoke(home: Path, token: str, server: Server) -> None
     client = api(server, new_token)
     assert client.get("/v1.1/extract/evidence").status_code == 200
     assert client.post("/v1.1/extract/evidence", json={"start_date": START}).status_code == 403
-    assert run_cli(home, "token", "revoke", new_token).returncode == 0
+    assert run_cli(home, database_url, "token", "revoke", new_token).returncode == 0
     assert client.get("/v1.1/extract/evidence").status_code == 401
-    wrong = run_cli(home, "token", "create", "--account", "1", "--site", "99", "--email", "x@example.com")
+    wrong = run_cli(
+        home, database_url, "token", "create", "--account", "1", "--site", "99", "--email", "x@example.com"
+    )
     assert wrong.returncode != 0
 
 
-def test_sigkill_with_started_and_pending_jobs_loses_nothing(home: Path, token: str) -> None:
+def test_sigkill_with_started_and_pending_jobs_loses_nothing(
+    home: Path, database_url: str, token: str
+) -> None:
     slow = Server(
         home,
+        database_url,
         CLICKPROOF_WORKERS="1",
         CLICKPROOF_JOB_LEASE_SECONDS="2",
         CLICKPROOF_FAILPOINTS="export.claimed=sleep:60",
@@ -192,7 +204,7 @@ def test_sigkill_with_started_and_pending_jobs_loses_nothing(home: Path, token: 
     assert client.get(f"/v1.1/extract/evidence/{pending}").json()["status"] in ("pending", "scheduled")
     slow.stop(signal.SIGKILL)
 
-    healthy = Server(home, CLICKPROOF_JOB_LEASE_SECONDS="2")
+    healthy = Server(home, database_url, CLICKPROOF_JOB_LEASE_SECONDS="2")
     try:
         client = api(healthy, token)
         first = wait_status(client, started, {"success", "failed"})
@@ -206,15 +218,17 @@ def test_sigkill_with_started_and_pending_jobs_loses_nothing(home: Path, token: 
     assert leftovers == []
 
 
-def test_sigterm_hands_running_jobs_back_and_restart_finishes_them(home: Path, token: str) -> None:
-    slow = Server(home, CLICKPROOF_FAILPOINTS="export.batch_written=sleep:3")
+def test_sigterm_hands_running_jobs_back_and_restart_finishes_them(
+    home: Path, database_url: str, token: str
+) -> None:
+    slow = Server(home, database_url, CLICKPROOF_FAILPOINTS="export.batch_written=sleep:3")
     client = api(slow, token)
     job_id = client.post("/v1.1/extract/evidence", json={"start_date": START}).json()["id"]
     wait_status(client, job_id, {"started"})
     # uvicorn re-raises the signal after its graceful shutdown, so the exit status is "killed by SIGTERM"
     assert slow.stop(signal.SIGTERM, timeout=30) in (0, -signal.SIGTERM)
     assert "export.released" in (home / f"serve-{slow.port}.log").read_text()
-    restarted = Server(home)
+    restarted = Server(home, database_url)
     try:
         client = api(restarted, token)
         job = wait_status(client, job_id, {"success", "failed"})

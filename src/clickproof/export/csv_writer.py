@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from clickproof.export.csv_query import CellKind, OutputColumn
+from clickproof.failpoints import failpoint
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_SET = pa.array(FORMULA_STARTS, type=pa.string())
@@ -97,6 +98,7 @@ def write_csv(
         # One writer per batch: batches of one stream may type an all-empty column differently.
         pacsv.write_csv(cells, out, write_options=options)
         rows += batch.num_rows
+        failpoint("export.batch_written")
         if on_batch is not None:
             on_batch(rows)
     return rows

@@ -21,7 +21,6 @@ import pyarrow as pa
 from clickproof.domain.limits import CSV_BATCH_ROWS
 from clickproof.export.csv_query import CellKind, OutputColumn
 from clickproof.export.csv_writer import write_csv
-from clickproof.failpoints import failpoint
 
 
 def _batches(path: str, sql: str, params: list[Any]) -> Iterator[pa.RecordBatch]:
@@ -45,7 +44,6 @@ def run(spec: dict[str, Any], out: BinaryIO, progress_fd: int | None) -> int:
     columns = tuple(OutputColumn(c["header"], CellKind(c["kind"])) for c in spec["columns"])
 
     def report(rows: int) -> None:
-        failpoint("export.batch_written")
         if progress_fd is not None:
             os.write(progress_fd, f"{rows}\n".encode())
 

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from clickproof.domain.activity import Activity, normalize_connection_data
 from clickproof.domain.fields import Family
+from clickproof.store.partitions import ensure_month_partitions
 from clickproof.store.tables import activities, field_keys
 
 
@@ -34,6 +35,7 @@ class ActivityStore:
                 keys.update((activity.site_id, family.value, key) for key in data)
         if not rows:
             return 0
+        ensure_month_partitions(conn, (row["created_time"] for row in rows))
         conn.execute(insert(activities), rows)
         self._record_keys(conn, keys)
         return len(rows)

@@ -153,6 +153,8 @@ activities = Table(
     Index("ix_activities_site_created", "site_id", "created_time", "id"),
     Index("ix_activities_site_signer", "site_id", "signer_id"),
     Index("ix_activities_site_contract", "site_id", "contract_id", "created_time"),
+    # On PostgreSQL the table is partitioned by month (see the initial migration and partitions.py).
+    postgresql_partition_by="RANGE (created_time)",
 )
 
 # Keys seen per site in the open JSON families: the field catalogue, and what `custom_all` means.
