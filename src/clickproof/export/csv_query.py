@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, String, and_, case, cast, func, select
+from sqlalchemy import Select, String, and_, case, cast, func, literal, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -24,6 +24,7 @@ from clickproof.query.sort import SortKey
 from clickproof.query.sql import STANDARD_COLUMNS, compile_filter
 from clickproof.store.tables import activities
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ISO_PG = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
 
 
@@ -37,6 +38,7 @@ class CellKind(StrEnum):
 class OutputColumn:
     header: str
     kind: CellKind
+    quoted: bool = True  # written as text (quoted); False for integers
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,10 @@ def build_csv_query(
     filter_node: Node | None,
     sort: tuple[SortKey, ...],
     columns: list[Column],
+    cells_in_sql: bool = False,
 ) -> CsvQuery:
+    """The export query. With `cells_in_sql` the SELECT also applies the formula guard and the
+    JSON kinds, so each column is a finished cell (PostgreSQL's COPY path)."""
     json = json_access_for(dialect_name)
     expressions: list[ColumnElement[Any]] = []
     outputs: list[OutputColumn] = []
@@ -64,14 +69,28 @@ def build_csv_query(
         header = header_for(column.family, column.name)
         if column.family is Family.STANDARD:
             expression, kind = _standard(column.name, dialect_name)
+            quoted = STANDARD_BY_NAME[column.name].type is not FieldType.INTEGER
+            if cells_in_sql and kind is CellKind.TEXT:
+                expression, kind = guard_sql(expression), CellKind.PLAIN
             expressions.append(expression)
-            outputs.append(OutputColumn(header, kind))
+            outputs.append(OutputColumn(header, kind, quoted))
             continue
         data = activities.c[FAMILY_COLUMN[column.family]]
         value = json.text(data, column.name)
         if column.family is Family.CONNECTION:
-            expressions.append(value)
-            outputs.append(OutputColumn(header, CellKind.TEXT))
+            expressions.append(guard_sql(value) if cells_in_sql else value)
+            outputs.append(OutputColumn(header, CellKind.PLAIN if cells_in_sql else CellKind.TEXT))
+        elif cells_in_sql:
+            kind_of = json.kind(data, column.name)
+            expressions.append(
+                case(
+                    (kind_of == "text", guard_sql(value)),
+                    (kind_of == "true", "TRUE"),
+                    (kind_of == "false", "FALSE"),
+                    else_=value,
+                )
+            )
+            outputs.append(OutputColumn(header, CellKind.PLAIN))
         else:
             expressions.append(cast(value, String) if dialect_name == "sqlite" else value)
             expressions.append(json.kind(data, column.name))
@@ -83,13 +102,30 @@ def build_csv_query(
         activities.c.created_time < end,
         compile_filter(filter_node, dialect_name),
     )
-    order = [
-        STANDARD_COLUMNS[k.field].desc() if k.descending else STANDARD_COLUMNS[k.field].asc() for k in sort
-    ]
+    order = [sort_expression(k, dialect_name) for k in sort]
     labelled = [e.label(f"c{i}") for i, e in enumerate(expressions)]
     statement = select(*labelled).where(where).order_by(*order)
     count_statement = select(func.count()).select_from(activities).where(where)
     return CsvQuery(statement, count_statement, tuple(outputs))
+
+
+def sort_expression(key: SortKey, dialect_name: str) -> ColumnElement[Any]:
+    """One ORDER BY term that sorts the same on every database: NULL before any value (SQLite's
+    rule, made explicit for PostgreSQL) and text by code point (COLLATE "C" on PostgreSQL)."""
+    column = STANDARD_COLUMNS[key.field]
+    field_type = STANDARD_BY_NAME[key.field].type
+    if dialect_name == "postgresql" and field_type is FieldType.STRING:
+        column = column.collate("C")
+    ordered = column.desc() if key.descending else column.asc()
+    if getattr(STANDARD_COLUMNS[key.field], "nullable", True):
+        ordered = ordered.nulls_last() if key.descending else ordered.nulls_first()
+    return ordered
+
+
+def guard_sql(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The formula guard of csv_writer.guard_text, in SQL."""
+    first = func.substr(func.ltrim(value, " "), 1, 1)
+    return case((first.in_(FORMULA_STARTS), literal("'", String) + value), else_=value)
 
 
 def _standard(name: str, dialect_name: str) -> tuple[ColumnElement[Any], CellKind]:

@@ -16,10 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from clickproof.export.csv_query import CellKind, OutputColumn
+from clickproof.export.csv_query import FORMULA_STARTS, CellKind, OutputColumn
 from clickproof.failpoints import failpoint
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_SET = pa.array(FORMULA_STARTS, type=pa.string())
 _BOM = "\ufeff".encode()
 

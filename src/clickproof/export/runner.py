@@ -23,9 +23,8 @@ from clickproof.domain.export_request import Column
 from clickproof.domain.fields import Family
 from clickproof.domain.timestamps import parse_stored, utc_now
 from clickproof.export.csv_query import build_csv_query
-from clickproof.export.csv_writer import write_csv
 from clickproof.export.hashing_writer import HashingWriter
-from clickproof.export.row_source import count_rows, stream_batches
+from clickproof.export.postgres_copy import export_postgres_csv
 from clickproof.export.sqlite_csv_process import export_sqlite_csv
 from clickproof.failpoints import failpoint
 from clickproof.query.parse import parse_filter
@@ -149,8 +148,10 @@ class ExportRunner:
             filter_node=parse_filter(data.get("filter")),
             sort=parse_sort(data["sort"]),
             columns=columns,
+            cells_in_sql=self.engine.dialect.name == "postgresql",
         )
-        total = count_rows(self.engine, query.count_statement)
+        with self.engine.connect() as conn:
+            total = int(conn.execute(query.count_statement).scalar_one())
         progress = _Progress(self, job, total)
         progress.beat(0, force=True)
         name = csv_file_name(job.id)
@@ -169,12 +170,13 @@ class ExportRunner:
                     on_progress=progress.beat,
                 )
             else:
-                rows = write_csv(
-                    stream_batches(self.engine, query.statement),
+                rows = export_postgres_csv(
+                    self.engine,
+                    query.statement,
                     query.columns,
                     cast(Any, out),
                     bom=self.settings.csv_bom,
-                    on_batch=progress.beat,
+                    on_progress=progress.beat,
                 )
             progress.beat(rows, force=True)
         csv_file = ExportFile(
