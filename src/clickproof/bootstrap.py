@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from clickproof.blobstore.local import LocalBlobStore
 from clickproof.config import Settings
 from clickproof.export.runner import ExportRunner, RunnerSettings
-from clickproof.jobs.queue import JobQueue, sqlite_queue
+from clickproof.jobs.queue import JobQueue, build_queue
 from clickproof.jobs.sweeper import Sweeper
 from clickproof.services.download_links import LinkSigner, load_secret_key
 from clickproof.services.exports import ExportService
@@ -35,19 +35,25 @@ class System:
     exports: ExportService
     running: list[str] = field(default_factory=list)
 
-    def start_background(self) -> None:
-        """Embedded mode: export workers and the sweeper run inside this process."""
+    @property
+    def distributed(self) -> bool:
+        return bool(self.settings.broker_url)
+
+    def start_background(self, *, workers: bool = True) -> None:
+        """Start the sweeper and, with `workers`, export worker threads in this process."""
         self.runner.stopping.clear()
-        self.queue.start_workers(self.settings.workers)
+        if workers:
+            self.queue.start_workers(self.settings.workers)
+            self.running.append("workers")
         self.sweeper.start()
-        self.running = ["workers", "sweeper"]
+        self.running.append("sweeper")
 
     def stop_background(self) -> None:
         """Stop the sweeper, make running attempts hand their jobs back, wait for the workers."""
         self.sweeper.stop()
         self.runner.stopping.set()
         self.queue.stop_workers()
-        self.running = []
+        self.running.clear()
 
     def close(self) -> None:
         self.stop_background()
@@ -74,7 +80,7 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
             heartbeat_seconds=min(1.0, settings.job_lease_seconds / 4),
         ),
     )
-    queue = sqlite_queue(settings.queue_path, runner.run)
+    queue = build_queue(settings.broker_url, settings.queue_path, runner.run)
     sweeper = Sweeper(
         jobs,
         queue.dispatch,

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
         default=Path("./var"), description="Directory of the embedded database, job queue and export files."
     )
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default sqlite file in home.")
+    broker_url: str | None = Field(
+        default=None, description="redis:// URL of the job broker; unset means the embedded SQLite queue."
+    )
     storage_url: str | None = Field(
         default=None, description="Where export files go; default a directory in home."
     )

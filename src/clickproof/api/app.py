@@ -22,7 +22,8 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if background:
-            system.start_background()
+            # With a broker, `clickproof worker` processes run the exports; this process only sweeps.
+            system.start_background(workers=not system.distributed)
         try:
             yield
         finally:

@@ -26,6 +26,10 @@ class LocalBlobStore:
     def writer(self, key: str) -> Iterator[BinaryIO]:
         final = self._path(key)
         final.parent.mkdir(parents=True, exist_ok=True)
+        # Temp files of earlier attempts at this key (a worker killed mid-write) go first; a stale
+        # attempt still writing to one then fails at its rename, which is what it deserves.
+        for stale in final.parent.glob(f".{final.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
         temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
         try:
             with open(temp, "wb", buffering=1024 * 1024) as handle:

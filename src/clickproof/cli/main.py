@@ -64,6 +64,43 @@ def serve(
 
 
 @app.command()
+def worker(
+    workers: Annotated[int | None, typer.Option(help="Worker threads (default CLICKPROOF_WORKERS).")] = None,
+) -> None:
+    """Run export workers (and a sweeper) that take jobs from the broker (CLICKPROOF_BROKER_URL).
+
+    SIGTERM or SIGINT stop it gracefully: running exports hand their jobs back for another worker.
+    """
+    import signal
+    import threading
+
+    from clickproof.bootstrap import build_system
+
+    _logging()
+    settings = load_settings()
+    if workers is not None:
+        settings = settings.model_copy(update={"workers": workers})
+    if not settings.broker_url:
+        typer.echo(
+            "clickproof worker needs CLICKPROOF_BROKER_URL (redis://…); "
+            "without a broker, `clickproof serve` runs the workers itself",
+            err=True,
+        )
+        raise typer.Exit(2)
+    system = build_system(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    system.start_background(workers=True)
+    logging.getLogger("clickproof.jobs").info("worker.started threads=%d", settings.workers)
+    try:
+        stop.wait()
+    finally:
+        system.close()
+        logging.getLogger("clickproof.jobs").info("worker.stopped")
+
+
+@app.command()
 def demo(
     activities: Annotated[
         int, typer.Option(min=0, help="Activities to create (when the site has none).")

@@ -1,6 +1,7 @@
 """The job engine (Huey). It only dispatches: the export_jobs table decides what runs.
 
 Embedded default: SqliteHuey in CLICKPROOF_HOME with consumer threads inside `clickproof serve`.
+Distributed: RedisHuey on CLICKPROOF_BROKER_URL, consumed by `clickproof worker` processes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from huey import Huey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
 
 log = logging.getLogger("clickproof.jobs")
@@ -72,7 +73,14 @@ class JobQueue:
             self._consumer = None
 
 
-def sqlite_queue(path: Path, run_export: Callable[[str, str], None]) -> JobQueue:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    huey = SqliteHuey(name="clickproof", filename=str(path), results=False, timeout=30)
+def build_queue(
+    broker_url: str | None, sqlite_path: Path, run_export: Callable[[str, str], None]
+) -> JobQueue:
+    """Huey on Redis when a broker URL is set (distributed workers), else on a SQLite file."""
+    if broker_url:
+        if not broker_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("CLICKPROOF_BROKER_URL must be a redis:// URL")
+        return JobQueue(RedisHuey(name="clickproof", url=broker_url, results=False), run_export)
+    sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    huey = SqliteHuey(name="clickproof", filename=str(sqlite_path), results=False, timeout=30)
     return JobQueue(huey, run_export)

@@ -59,6 +59,7 @@ class Sweeper:
             self._stop.wait(self.interval)
 
     def start(self) -> None:
+        self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="clickproof-sweeper", daemon=True)
         self._thread.start()
 
