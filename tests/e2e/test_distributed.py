@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -62,10 +63,8 @@ def broker_url() -> Iterator[str]:
     url = f"redis://127.0.0.1:6379/{db}"
     redis.Redis.from_url(url).flushdb()
     yield url
-    try:
+    with contextlib.suppress(redis.ConnectionError):
         redis.Redis.from_url(url).flushdb()
-    except redis.ConnectionError:
-        pass
 
 
 @pytest.fixture
