@@ -196,6 +196,8 @@ class PeakSampler:
     server_peak: int = 0
     child_peak: int = 0
     child_pids: set[int] = field(default_factory=set)
+    child_first_seen: float | None = None  # perf_counter() of the first sample that saw the child
+    child_last_seen: float | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -225,6 +227,8 @@ class PeakSampler:
                 self.child_pids.add(child.pid)
                 peak = max(rss_bytes(child), vm_hwm_bytes(child.pid))
                 self.child_peak = max(self.child_peak, peak)
+                self.child_last_seen = time.perf_counter()
+                self.child_first_seen = self.child_first_seen or self.child_last_seen
 
 
 @contextmanager
@@ -241,6 +245,22 @@ def sampling(server_pid: int) -> Iterator[PeakSampler]:
 
 
 @dataclass(frozen=True)
+class Phases:
+    """Where the end-to-end seconds went, as seen from outside (±20 ms sampling)."""
+
+    counted: float  # POST → the job reports its total (claim + COUNT query done)
+    child_start: float  # POST → the export child process first seen
+    child_run: float  # child first seen → child last seen
+    after_child: float  # child last seen → status success seen (fsync, publish, commit, poll)
+
+    def describe(self) -> str:
+        return (
+            f"phases: total known at {self.counted:.2f} s, child started at {self.child_start:.2f} s, "
+            f"child ran {self.child_run:.2f} s, then {self.after_child:.2f} s to success"
+        )
+
+
+@dataclass(frozen=True)
 class ExportResult:
     seconds: float
     rows: int
@@ -249,6 +269,7 @@ class ExportResult:
     child_peak: int
     server_peak: int
     job: dict[str, Any]
+    phases: Phases
 
 
 def export_body() -> dict[str, Any]:
@@ -261,14 +282,18 @@ def export_body() -> dict[str, Any]:
     }
 
 
-def wait_for_job(client: httpx.Client, job_id: str) -> dict[str, Any]:
+def wait_for_job(client: httpx.Client, job_id: str) -> tuple[dict[str, Any], float]:
+    """Poll until success; return the job and the perf_counter() when its total was first seen."""
     deadline = time.monotonic() + JOB_TIMEOUT_SECONDS
+    counted: float | None = None
     while time.monotonic() < deadline:
         response = client.get(f"/v1.1/extract/evidence/{job_id}")
         response.raise_for_status()
         job: dict[str, Any] = response.json()
+        if counted is None and job["data"].get("progress", {}).get("total") is not None:
+            counted = time.perf_counter()
         if job["status"] == "success":
-            return job
+            return job, counted or time.perf_counter()
         if job["status"] in ("failed", "error", "cancelled"):
             raise BenchError(f"export job {job_id} ended as {job['status']}: {job['message']}")
         time.sleep(POLL_SECONDS)
@@ -282,21 +307,25 @@ def run_export(client: httpx.Client, server: Server, home: Path) -> ExportResult
         response = client.post("/v1.1/extract/evidence", json=body)
         if response.status_code != 201:
             raise BenchError(f"POST /v1.1/extract/evidence → {response.status_code}: {response.text[:300]}")
-        job = wait_for_job(client, response.json()["id"])
-        seconds = time.perf_counter() - started
+        job, counted = wait_for_job(client, response.json()["id"])
+        finished = time.perf_counter()
     if len(sampler.child_pids) != 1:
         print(f"  warning: saw {len(sampler.child_pids)} export child processes (expected 1)")
     data = job["data"]
     file = data["files"][0]
     path = home / "exports" / job["id"] / file["name"]
+    first = sampler.child_first_seen or finished
+    last = sampler.child_last_seen or finished
+    phases = Phases(counted - started, first - started, last - first, finished - last)
     return ExportResult(
-        seconds=seconds,
+        seconds=finished - started,
         rows=int(data["row_count"]),
         size=int(file["size"]),
         path=path,
         child_peak=sampler.child_peak,
         server_peak=sampler.server_peak,
         job=job,
+        phases=phases,
     )
 
 
@@ -447,6 +476,7 @@ def run_round(number: int, client: httpx.Client, server: Server, home: Path, key
     export = run_export(client, server, home)
     check_same_columns(export.job, keys)
     print(f"  {describe(export.seconds, export.rows, export.size, export.child_peak)}", flush=True)
+    print(f"  {export.phases.describe()}", flush=True)
     print(f"round {number}: sqlite3 baseline ...", flush=True)
     output = OUT_DIR / f"sqlite3-{export.rows}.csv"
     baseline = run_baseline(home / "clickproof.db", baseline_sql(export.job, keys), output)
@@ -495,9 +525,17 @@ def table(rounds: list[Round], activities: int) -> str:
         f"\n{activities:,} activities requested; {rounds[0].export.rows:,} rows exported, "
         f"{len(rounds[0].export.job['data']['columns'])} columns; "
         f"export file {rounds[0].export.size / MB:.0f} MB, sqlite3 file {rounds[0].baseline.size / MB:.0f} MB. "
-        "MB = 10^6 bytes. Ratio = clickproof rows/s ÷ sqlite3 rows/s."
+        "MB = 10^6 bytes. Ratio = clickproof rows/s ÷ sqlite3 rows/s.\n\n"
+        f"Median export phases: total known at {med_phase(rounds, 'counted'):.2f} s, "
+        f"child started at {med_phase(rounds, 'child_start'):.2f} s, "
+        f"child ran {med_phase(rounds, 'child_run'):.2f} s, "
+        f"then {med_phase(rounds, 'after_child'):.2f} s to success."
     )
     return head + "\n".join(lines) + "\n" + note
+
+
+def med_phase(rounds: list[Round], name: str) -> float:
+    return median([float(getattr(r.export.phases, name)) for r in rounds])
 
 
 def row_cells(label: str, rounds: list[Round]) -> str:
@@ -569,8 +607,16 @@ def benchmark(args: argparse.Namespace) -> list[Round]:
         stop_server(server)
 
 
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    begun = datetime.now(UTC)
+    load_before = load_average()
+    if os.getloadavg()[0] > 0.5:
+        print(f"warning: load average {load_before}: other processes compete for the CPUs, expect noise")
     try:
         rounds = benchmark(args)
     except BenchError as exc:
@@ -579,7 +625,10 @@ def main(argv: list[str] | None = None) -> int:
     if rounds[0].export.rows != args.activities:
         print(f"note: {rounds[0].export.rows:,} rows exported, {args.activities:,} activities requested")
     print()
-    print(f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs")
+    print(
+        f"Measured {begun:%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs; "
+        f"load average {load_before} before, {load_average()} after."
+    )
     print()
     print(table(rounds, args.activities))
     print()

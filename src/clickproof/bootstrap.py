@@ -7,7 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
+from clickproof.blobstore.base import BlobStore
 from clickproof.blobstore.local import LocalBlobStore
+from clickproof.blobstore.s3 import S3BlobStore
 from clickproof.config import Settings
 from clickproof.export.runner import ExportRunner, RunnerSettings
 from clickproof.jobs.queue import JobQueue, build_queue
@@ -60,6 +62,20 @@ class System:
         self.engine.dispose()
 
 
+def build_blob_store(settings: Settings) -> BlobStore:
+    if settings.storage_url and settings.storage_url.startswith("s3://"):
+        secret = settings.s3_secret_access_key
+        return S3BlobStore.from_url(
+            settings.storage_url,
+            endpoint=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=secret.get_secret_value() if secret else None,
+            spool=settings.resolved_home / "spool",
+        )
+    return LocalBlobStore(settings.export_dir)
+
+
 def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
     settings.resolved_home.mkdir(parents=True, exist_ok=True)
     engine = create_db_engine(settings.effective_database_url)
@@ -68,7 +84,7 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
     tenants = TenantStore(engine)
     activities = ActivityStore(engine)
     jobs = ExportJobStore(engine)
-    blobs = LocalBlobStore(settings.export_dir)
+    blobs = build_blob_store(settings)
     runner = ExportRunner(
         engine,
         jobs,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,8 +22,15 @@ class Settings(BaseSettings):
         default=None, description="redis:// URL of the job broker; unset means the embedded SQLite queue."
     )
     storage_url: str | None = Field(
-        default=None, description="Where export files go; default a directory in home."
+        default=None,
+        description="Where export files go: file:///dir or s3://bucket/prefix; default home/exports.",
     )
+    s3_endpoint_url: str | None = Field(default=None, description="Endpoint of an S3-compatible service.")
+    s3_region: str = Field(default="us-east-1", description="Region of the S3 bucket.")
+    s3_access_key_id: str | None = Field(
+        default=None, description="S3 access key id (else the AWS_* environment)."
+    )
+    s3_secret_access_key: SecretStr | None = Field(default=None, description="S3 secret access key.")
     secret_key: str | None = Field(
         default=None, description="Key that signs download links; default a random key kept in home."
     )

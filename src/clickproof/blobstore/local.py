@@ -13,14 +13,19 @@ from typing import BinaryIO
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 
 
+def validate_key(key: str) -> str:
+    """Keys are relative paths of safe segments, generated from ids: never `..`, never absolute."""
+    if not _SAFE_KEY.match(key) or ".." in key:
+        raise ValueError(f"invalid storage key {key!r}")
+    return key
+
+
 class LocalBlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def _path(self, key: str) -> Path:
-        if not _SAFE_KEY.match(key) or ".." in key:
-            raise ValueError(f"invalid storage key {key!r}")
-        return self.root / key
+        return self.root / validate_key(key)
 
     @contextmanager
     def writer(self, key: str) -> Iterator[BinaryIO]:
@@ -46,6 +51,10 @@ class LocalBlobStore:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def presigned_url(self, key: str, ttl_seconds: int) -> str | None:
+        """Local files are served by clickproof's own signed download route."""
+        return None
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -129,7 +129,9 @@ class ExportService:
         expires = math.floor(time.time()) + self.url_ttl_seconds
         links: dict[str, list[str]] = {}
         for f in job.files:
-            url = self.signer.url(LinkClaims(job.id, f.name, principal.token_id, expires))
+            url = self.blobs.presigned_url(f.storage_key, self.url_ttl_seconds)
+            if url is None:
+                url = self.signer.url(LinkClaims(job.id, f.name, principal.token_id, expires))
             links.setdefault(f.export_type, []).append(url)
         return links
 
