@@ -279,6 +279,7 @@ def test_unknown_routes_and_methods_are_json(client: TestClient) -> None:
 
 def test_openapi_matches_the_seed(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
+    assert spec["openapi"] == SEED["openapi"] == "3.0.3"
     seed_post = SEED["paths"]["/extract/evidence"]["post"]
     ours = spec["paths"]["/v1.1/extract/evidence"]["post"]
     assert ours["requestBody"] == seed_post["requestBody"]
@@ -327,3 +328,12 @@ def test_example_request_is_not_mutated(client: TestClient) -> None:
     before = copy.deepcopy(EXPORT_REQUEST_EXAMPLE)
     client.post(EVIDENCE, json=EXPORT_REQUEST_EXAMPLE)
     assert before == EXPORT_REQUEST_EXAMPLE
+
+
+def test_interactive_docs_work_offline(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/static/swagger-ui/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower()
+    assert client.get("/static/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert spec["paths"]["/health"]["get"]["security"] == []

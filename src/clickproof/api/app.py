@@ -7,7 +7,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from clickproof import __version__
 from clickproof.api.contract import SEED
@@ -33,20 +37,41 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
     app = FastAPI(
         title="clickproof REST API",
         version="v1.1",
+        docs_url=None,
+        redoc_url=None,
         description="Clickwrap evidence exports, compatible with Ironclad Clickwrap's v1.1 Extraction API.",
         lifespan=lifespan,
     )
+    app.openapi_version = "3.0.3"  # the seed's version; the bundled Swagger UI renders 3.0
     install_error_handlers(app)
     app.include_router(build_export_router(system))
 
-    @app.get("/health", tags=["Operations"], summary="Liveness and version")
+    # Interactive API docs from the Swagger UI files shipped in a Python package: no CDN, so the
+    # page works on a machine without internet access.
+    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="clickproof API",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+        )
+
+    @app.get("/health", tags=["Operations"], summary="Liveness and version", openapi_extra={"security": []})
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(
-                title=app.title, version=app.version, description=app.description, routes=app.routes
+                title=app.title,
+                version=app.version,
+                openapi_version=app.openapi_version,
+                description=app.description,
+                routes=app.routes,
             )
             schema.setdefault("components", {})["securitySchemes"] = SEED["components"]["securitySchemes"]
             schema["security"] = SEED["security"]

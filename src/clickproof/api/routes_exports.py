@@ -129,10 +129,11 @@ def build_export_router(system: System) -> APIRouter:
         summary="Download an export file through a signed link",
         response_model=None,
         openapi_extra={
+            "security": [],  # the signature in the link is the credential
             "parameters": [
                 ID_PARAM,
                 {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
-            ]
+            ],
         },
         responses={200: {"description": "The file."}, **error_responses(403, 404, 410)},
     )
