@@ -94,9 +94,11 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
             max_attempts=settings.max_attempts,
             csv_bom=settings.csv_bom,
             heartbeat_seconds=min(1.0, settings.job_lease_seconds / 4),
+            chunk_rows=settings.chunk_rows,
         ),
     )
-    queue = build_queue(settings.broker_url, settings.queue_path, runner.run)
+    queue = build_queue(settings.broker_url, settings.queue_path, runner.run, runner.run_chunk)
+    runner.dispatch_chunk = queue.dispatch_chunk
     sweeper = Sweeper(
         jobs,
         queue.dispatch,

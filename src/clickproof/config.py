@@ -52,6 +52,11 @@ class Settings(BaseSettings):
         default=30.0, ge=0, description="Age after which a pending/scheduled job is dispatched again."
     )
     max_attempts: int = Field(default=5, ge=1, description="Attempts before a job is marked failed.")
+    chunk_rows: int = Field(
+        default=250_000,
+        ge=1,
+        description="Exports with more rows are cut into chunks that workers run in parallel.",
+    )
     csv_bom: bool = Field(
         default=False, description="Start CSV files with a UTF-8 byte order mark (for Excel)."
     )

@@ -199,3 +199,49 @@ def test_redis_restarted_empty_loses_no_job(cluster_env: dict[str, str], broker_
         if worker is not None:
             worker.stop()
         server.stop()
+
+
+def _chunk_owners(postgres_url: str, job_id: str) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(postgres_url) as conn:
+        rows = conn.execute(
+            "SELECT lease_owner FROM export_chunks WHERE job_id = %s AND status = 'done' ORDER BY position",
+            (job_id,),
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def test_chunks_run_in_parallel_on_all_workers_and_survive_a_kill(
+    cluster_env: dict[str, str], postgres_url: str
+) -> None:
+    token = demo_token(cluster_env)
+    server = server_for(cluster_env)
+    home = Path(cluster_env["CLICKPROOF_HOME"])
+    slow = {"CLICKPROOF_CHUNK_ROWS": "40", "CLICKPROOF_FAILPOINTS": "export.batch_written=sleep:0.4"}
+    workers = [Worker(home, cluster_env, name, **slow) for name in ("a", "b", "c")]
+    try:
+        client = api(server, token)
+        body = {"start_date": START, "connection_all": True, "custom_all": True}
+        chunked = client.post("/v1.1/extract/evidence", json=body).json()["id"]
+        wait_status(client, chunked, {"started"})
+        time.sleep(1.5)  # chunks are under way on several workers
+        workers[0].stop(signal.SIGKILL)
+        done = wait_status(client, chunked, {"success", "failed"}, timeout=120)
+        assert done["status"] == "success", done["message"]
+        owners = _chunk_owners(postgres_url, chunked)
+        assert len(owners) == 8
+        assert len({o.split(":")[1] for o in owners}) >= 2  # parts written by more than one process
+        for w in workers:
+            w.stop()
+        single_worker = Worker(home, cluster_env, "single")
+        workers.append(single_worker)
+        single = wait_status(
+            client, client.post("/v1.1/extract/evidence", json=body).json()["id"], {"success"}
+        )
+        assert _chunk_owners(postgres_url, single["id"]) == []
+        assert single["data"]["files"][0]["sha256"] == done["data"]["files"][0]["sha256"]
+    finally:
+        for w in workers:
+            w.stop(signal.SIGKILL)
+        server.stop()

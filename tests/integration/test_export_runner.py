@@ -196,7 +196,7 @@ def test_failing_attempts_are_retried_then_fail_with_a_message(
 ) -> None:
     job_id = create(system, demo, {"start_date": START})
 
-    def broken(_job: Any) -> Any:
+    def broken(*_args: Any) -> Any:
         raise OSError("disk on fire /secret/path")
 
     monkeypatch.setattr(system.runner, "_export", broken)

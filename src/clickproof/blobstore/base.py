@@ -12,6 +12,14 @@ class BlobStore(Protocol):
         """A file to write; it appears under `key` only when the block exits without error."""
         ...
 
+    def reader(self, key: str) -> AbstractContextManager[BinaryIO]:
+        """The bytes stored under `key`."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove `key` if it exists."""
+        ...
+
     def local_path(self, key: str) -> Path | None:
         """The file of `key` on this machine, for serving it; None if the store is remote."""
         ...

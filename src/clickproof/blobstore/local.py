@@ -46,6 +46,14 @@ class LocalBlobStore:
         finally:
             temp.unlink(missing_ok=True)
 
+    @contextmanager
+    def reader(self, key: str) -> Iterator[BinaryIO]:
+        with open(self._path(key), "rb") as handle:
+            yield handle
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
     def local_path(self, key: str) -> Path | None:
         return self._path(key)
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import mimetypes
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, cast
 from urllib.parse import quote
 
 import obstore
@@ -82,6 +82,14 @@ class S3BlobStore:
             )
         finally:
             temp.unlink(missing_ok=True)
+
+    @contextmanager
+    def reader(self, key: str) -> Iterator[BinaryIO]:
+        yield cast(BinaryIO, obstore.open_reader(self.store, validate_key(key)))
+
+    def delete(self, key: str) -> None:
+        with suppress(NotFoundError, FileNotFoundError):
+            obstore.delete(self.store, validate_key(key))
 
     def local_path(self, key: str) -> Path | None:
         return None

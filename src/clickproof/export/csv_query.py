@@ -20,6 +20,7 @@ from clickproof.domain.export_request import Column
 from clickproof.domain.fields import FAMILY_COLUMN, STANDARD_BY_NAME, Family, FieldType, header_for
 from clickproof.query.ast import Node
 from clickproof.query.json_access import json_access_for
+from clickproof.query.keyset import at_or_after, before, first_key_bounds
 from clickproof.query.sort import SortKey
 from clickproof.query.sql import STANDARD_COLUMNS, compile_filter
 from clickproof.store.tables import activities
@@ -46,6 +47,23 @@ class CsvQuery:
     statement: Select[Any]
     count_statement: Select[Any]
     columns: tuple[OutputColumn, ...]
+    where: ColumnElement[bool]
+    order: tuple[ColumnElement[Any], ...]
+    sort: tuple[SortKey, ...]
+
+    def position_statement(self, offset: int) -> Select[Any]:
+        """The sort-key values of the row at `offset` in the export order."""
+        keys = [STANDARD_COLUMNS[k.field] for k in self.sort]
+        return select(*keys).where(self.where).order_by(*self.order).limit(1).offset(offset)
+
+    def chunk_statement(self, low: tuple[Any, ...] | None, high: tuple[Any, ...] | None) -> Select[Any]:
+        """The export rows from position `low` (included) to `high` (excluded)."""
+        statement = self.statement.where(first_key_bounds(self.sort, low, high))
+        if low is not None:
+            statement = statement.where(at_or_after(self.sort, low))
+        if high is not None:
+            statement = statement.where(before(self.sort, high))
+        return statement
 
 
 def build_csv_query(
@@ -102,11 +120,11 @@ def build_csv_query(
         activities.c.created_time < end,
         compile_filter(filter_node, dialect_name),
     )
-    order = [sort_expression(k, dialect_name) for k in sort]
+    order = tuple(sort_expression(k, dialect_name) for k in sort)
     labelled = [e.label(f"c{i}") for i, e in enumerate(expressions)]
     statement = select(*labelled).where(where).order_by(*order)
     count_statement = select(func.count()).select_from(activities).where(where)
-    return CsvQuery(statement, count_statement, tuple(outputs))
+    return CsvQuery(statement, count_statement, tuple(outputs), where, order, sort)
 
 
 def sort_expression(key: SortKey, dialect_name: str) -> ColumnElement[Any]:

@@ -84,12 +84,12 @@ def write_csv(
     out: BinaryIO,
     *,
     bom: bool = False,
+    header: bool = True,
     on_batch: Callable[[int], None] | None = None,
 ) -> int:
-    """Write the header and every batch; return the number of data rows."""
-    if bom:
-        out.write(_BOM)
-    out.write(header_line(columns))
+    """Write the header (unless `header` is false: a chunk's part) and every batch; return the rows."""
+    if header:
+        out.write((_BOM if bom else b"") + header_line(columns))
     options = pacsv.WriteOptions(include_header=False, eol="\r\n", quoting_style="needed")
     rows = 0
     for batch in batches:

@@ -35,14 +35,14 @@ def export_postgres_csv(
     *,
     bom: bool,
     on_progress: Callable[[int], None],
+    header: bool = True,
 ) -> int:
     sql, params = compile_named(statement, engine)
     quoted = ", ".join(f"c{i}" for i, column in enumerate(columns) if column.quoted)
     force_quote = f", FORCE_QUOTE ({quoted})" if quoted else ""
     copy_sql = f"COPY ({sql}) TO STDOUT (FORMAT csv{force_quote})"
-    if bom:
-        out.write(_BOM)
-    out.write(header_line(columns))
+    if header:
+        out.write((_BOM if bom else b"") + header_line(columns))
     ends = RecordEnds()
     with engine.connect() as conn:
         raw = conn.connection.driver_connection

@@ -13,16 +13,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, BinaryIO, cast
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Select
 
 from clickproof.blobstore.base import BlobStore
-from clickproof.domain.export_job import PDF_NOT_PRODUCED, ExportFile, ExportJob, ExportType
+from clickproof.domain.export_job import PDF_NOT_PRODUCED, ExportFile, ExportJob, ExportType, JobStatus
 from clickproof.domain.export_request import Column
 from clickproof.domain.fields import Family
 from clickproof.domain.timestamps import parse_stored, utc_now
-from clickproof.export.csv_query import build_csv_query
+from clickproof.export.attempt import LeaseLostError, StopRequestedError
+from clickproof.export.chunked_csv import ChunkedCsvExport
+from clickproof.export.csv_query import CsvQuery, OutputColumn, build_csv_query
 from clickproof.export.hashing_writer import HashingWriter
 from clickproof.export.postgres_copy import export_postgres_csv
 from clickproof.export.sqlite_csv_process import export_sqlite_csv
@@ -30,17 +32,10 @@ from clickproof.failpoints import failpoint
 from clickproof.query.parse import parse_filter
 from clickproof.query.sort import parse_sort
 from clickproof.store.database import sqlite_file
+from clickproof.store.export_chunks import ChunkStore
 from clickproof.store.export_jobs import ExportJobStore
 
 log = logging.getLogger("clickproof.export")
-
-
-class LeaseLostError(Exception):
-    """Another attempt owns the job now; this one stops without writing anything visible."""
-
-
-class StopRequestedError(Exception):
-    """The process is shutting down: the attempt hands its job back for a later one."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +44,7 @@ class RunnerSettings:
     max_attempts: int
     csv_bom: bool = False
     heartbeat_seconds: float = 1.0
+    chunk_rows: int = 250_000
 
 
 def csv_file_name(job_id: str) -> str:
@@ -70,6 +66,17 @@ class ExportRunner:
         self.settings = settings
         self.clock = clock
         self.stopping = threading.Event()
+        self.dispatch_chunk: Callable[[str, int], None] = lambda _job_id, _position: None
+        self.chunked = ChunkedCsvExport(
+            engine=engine,
+            blobs=blobs,
+            chunks=ChunkStore(engine),
+            write_rows=self.write_rows,
+            lease=settings.lease,
+            heartbeat_seconds=settings.heartbeat_seconds,
+            clock=clock,
+            stopping=self.stopping,
+        )
 
     def run(self, job_id: str, owner: str) -> None:
         job = self.jobs.claim(
@@ -90,7 +97,7 @@ class ExportRunner:
             return
         try:
             failpoint("export.claimed")
-            files, rows = self._export(job)
+            files, rows = self._export(job, owner)
         except LeaseLostError:
             log.warning("export.lease_lost job=%s attempt=%d", job.id, job.attempt)
             return
@@ -136,10 +143,9 @@ class ExportRunner:
                 message=f"Attempt {job.attempt} failed (internal error: {reason}); it will be retried.",
             )
 
-    def _export(self, job: ExportJob) -> tuple[list[ExportFile], int]:
+    def _query(self, job: ExportJob) -> CsvQuery:
         data = job.data
-        columns = [Column(Family(c["family"]), c["name"]) for c in data["columns"]]
-        query = build_csv_query(
+        return build_csv_query(
             dialect_name=self.engine.dialect.name,
             account_id=job.account_id,
             site_id=job.site_id,
@@ -147,49 +153,92 @@ class ExportRunner:
             end=parse_stored(data["end_date"]),
             filter_node=parse_filter(data.get("filter")),
             sort=parse_sort(data["sort"]),
-            columns=columns,
+            columns=[Column(Family(c["family"]), c["name"]) for c in data["columns"]],
             cells_in_sql=self.engine.dialect.name == "postgresql",
         )
+
+    def write_rows(
+        self,
+        statement: Select[Any],
+        columns: tuple[OutputColumn, ...],
+        out: BinaryIO,
+        *,
+        header: bool,
+        on_progress: Callable[[int], None],
+    ) -> int:
+        """The rows of `statement` as CSV: ADBC in a child process on SQLite, COPY on PostgreSQL."""
+        database_path = sqlite_file(self.engine)
+        if database_path is not None:
+            return export_sqlite_csv(
+                self.engine,
+                database_path,
+                statement,
+                columns,
+                out,
+                bom=self.settings.csv_bom,
+                header=header,
+                on_progress=on_progress,
+            )
+        return export_postgres_csv(
+            self.engine,
+            statement,
+            columns,
+            out,
+            bom=self.settings.csv_bom,
+            header=header,
+            on_progress=on_progress,
+        )
+
+    def _export(self, job: ExportJob, owner: str) -> tuple[list[ExportFile], int]:
+        query = self._query(job)
         with self.engine.connect() as conn:
             total = int(conn.execute(query.count_statement).scalar_one())
         progress = _Progress(self, job, total)
         progress.beat(0, force=True)
         name = csv_file_name(job.id)
         key = f"{job.id}/{name}"
-        database_path = sqlite_file(self.engine)
-        with self.blobs.writer(key) as handle:
-            out = HashingWriter(handle)
-            if database_path is not None:
-                rows = export_sqlite_csv(
-                    self.engine,
-                    database_path,
-                    query.statement,
-                    query.columns,
-                    cast(Any, out),
-                    bom=self.settings.csv_bom,
-                    on_progress=progress.beat,
+        if total > self.settings.chunk_rows:
+            chunks = self.chunked.plan(job, query, total, self.settings.chunk_rows)
+            chunks = self.chunked.coordinate(job, query, owner, self.dispatch_chunk, progress.beat)
+            joined = self.chunked.join(chunks, query.columns, key, bom=self.settings.csv_bom)
+            size, digest, rows = joined.size, joined.sha256, joined.rows
+        else:
+            with self.blobs.writer(key) as handle:
+                out = HashingWriter(handle)
+                rows = self.write_rows(
+                    query.statement, query.columns, cast(Any, out), header=True, on_progress=progress.beat
                 )
-            else:
-                rows = export_postgres_csv(
-                    self.engine,
-                    query.statement,
-                    query.columns,
-                    cast(Any, out),
-                    bom=self.settings.csv_bom,
-                    on_progress=progress.beat,
-                )
-            progress.beat(rows, force=True)
+            size, digest = out.size, out.sha256()
+        progress.beat(rows, force=True)
         csv_file = ExportFile(
             name=name,
             export_type=ExportType.ACTIVITIES_CSV.value,
             storage_key=key,
             content_type="text/csv; charset=utf-8",
-            size=out.size,
-            sha256=out.sha256(),
+            size=size,
+            sha256=digest,
             rows=rows,
             position=0,
         )
         return [csv_file], rows
+
+    def run_chunk(self, job_id: str, position: int, owner: str) -> None:
+        """Run one chunk of a chunked export, if it is still to be done (any worker may)."""
+        job = self.jobs.get(job_id)
+        if job is None or job.status is not JobStatus.STARTED:
+            return
+        chunk = self.chunked.chunks.claim(
+            job_id, position, owner=owner, now=self.clock(), lease=self.settings.lease
+        )
+        if chunk is None:
+            return
+        try:
+            self.chunked.run_chunk(self._query(job), chunk)
+        except StopRequestedError:
+            log.info("export.chunk_interrupted job=%s chunk=%d", job_id, position)
+        except Exception:
+            # The chunk's lease runs out and the job's coordinator takes the chunk over.
+            log.exception("export.chunk_failed job=%s chunk=%d", job_id, position)
 
 
 class _Progress:

@@ -52,6 +52,7 @@ def run(spec: dict[str, Any], out: BinaryIO, progress_fd: int | None) -> int:
         columns,
         out,
         bom=bool(spec.get("bom")),
+        header=bool(spec.get("header", True)),
         on_batch=report,
     )
     out.flush()

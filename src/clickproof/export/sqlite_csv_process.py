@@ -30,6 +30,7 @@ def export_sqlite_csv(
     *,
     bom: bool,
     on_progress: Callable[[int], None],
+    header: bool = True,
 ) -> int:
     """Write the CSV of `statement` to `out`; `on_progress(rows)` may raise to stop the child."""
     sql, params = compile_positional(statement, engine.dialect)
@@ -39,6 +40,7 @@ def export_sqlite_csv(
         "sql": sql,
         "params": params,
         "bom": bom,
+        "header": header,
         "progress_fd": write_fd,
         "columns": [{"header": c.header, "kind": c.kind.value} for c in columns],
     }

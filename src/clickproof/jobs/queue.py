@@ -21,6 +21,7 @@ log = logging.getLogger("clickproof.jobs")
 
 # Pinned by a test: renaming a task strands the messages already queued under the old name.
 RUN_EXPORT_TASK = "clickproof.run_export"
+RUN_CHUNK_TASK = "clickproof.run_export_chunk"
 
 
 def worker_identity() -> str:
@@ -38,18 +39,28 @@ class _EmbeddedConsumer(Consumer):  # type: ignore[misc]
 class JobQueue:
     """Sends export job ids to workers and runs the workers of this process."""
 
-    def __init__(self, huey: Huey, run_export: Callable[[str, str], None]) -> None:
+    def __init__(
+        self, huey: Huey, run_export: Callable[[str, str], None], run_chunk: Callable[[str, int, str], None]
+    ) -> None:
         self.huey = huey
         self.identity = worker_identity()
         self._run_export = run_export
+        self._run_chunk = run_chunk
         self._task = huey.task(name=RUN_EXPORT_TASK)(self._execute)
+        self._chunk_task = huey.task(name=RUN_CHUNK_TASK)(self._execute_chunk)
         self._consumer: Consumer | None = None
 
     def _execute(self, job_id: str) -> None:
         self._run_export(job_id, f"{self.identity}:{threading.get_ident()}")
 
+    def _execute_chunk(self, job_id: str, position: int) -> None:
+        self._run_chunk(job_id, position, f"{self.identity}:{threading.get_ident()}")
+
     def dispatch(self, job_id: str) -> None:
         self._task(job_id)
+
+    def dispatch_chunk(self, job_id: str, position: int) -> None:
+        self._chunk_task(job_id, position)
 
     def start_workers(self, workers: int) -> None:
         consumer = _EmbeddedConsumer(
@@ -74,13 +85,16 @@ class JobQueue:
 
 
 def build_queue(
-    broker_url: str | None, sqlite_path: Path, run_export: Callable[[str, str], None]
+    broker_url: str | None,
+    sqlite_path: Path,
+    run_export: Callable[[str, str], None],
+    run_chunk: Callable[[str, int, str], None],
 ) -> JobQueue:
     """Huey on Redis when a broker URL is set (distributed workers), else on a SQLite file."""
     if broker_url:
         if not broker_url.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("CLICKPROOF_BROKER_URL must be a redis:// URL")
-        return JobQueue(RedisHuey(name="clickproof", url=broker_url, results=False), run_export)
+        return JobQueue(RedisHuey(name="clickproof", url=broker_url, results=False), run_export, run_chunk)
     sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     huey = SqliteHuey(name="clickproof", filename=str(sqlite_path), results=False, timeout=30)
-    return JobQueue(huey, run_export)
+    return JobQueue(huey, run_export, run_chunk)

@@ -206,3 +206,23 @@ export_files = Table(
     Column("rows", BigInteger, nullable=False),
     Column("position", Integer, nullable=False),
 )
+
+# A large export is cut into chunks along its sort order; each chunk writes one part file, and
+# the job's final file is the header followed by the parts in order.
+export_chunks = Table(
+    "export_chunks",
+    metadata,
+    Column("job_id", String(24), ForeignKey("export_jobs.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("attempt", Integer, nullable=False, server_default="0"),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_expires_time", UtcDateTime, nullable=True),
+    Column("low", JsonDocument, nullable=True),
+    Column("high", JsonDocument, nullable=True),
+    Column("rows", BigInteger, nullable=False, server_default="0"),
+    Column("size", BigInteger, nullable=True),
+    Column("sha256", String(64), nullable=True),
+    Column("storage_key", String(500), nullable=True),
+    Column("updated_time", UtcDateTime, nullable=False),
+)

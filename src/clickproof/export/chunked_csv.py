@@ -1,0 +1,209 @@
+"""Parallel chunked CSV exports.
+
+A large export is cut along its sort order into chunks of about `chunk_rows` rows, at positions
+found by OFFSET on the ordered rows (keyset bounds, so each chunk is an index range). Each chunk
+writes one part — its rows, no header — under a key of its own, so a chunk that runs again
+overwrites only its own part. Any worker may run any chunk (a compare-and-set claim with a lease,
+like jobs); the job's attempt coordinates: it runs chunks too, takes over chunks whose worker
+died, and when all are done joins header + parts in order into the final file. The bytes equal
+those of a single-worker export.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, BinaryIO, Protocol, cast
+
+from sqlalchemy import Engine, Select
+
+from clickproof.blobstore.base import BlobStore
+from clickproof.domain.export_job import ExportJob
+from clickproof.domain.fields import STANDARD_BY_NAME, FieldType
+from clickproof.domain.timestamps import format_stored, parse_stored
+from clickproof.export.attempt import LeaseLostError, StopRequestedError
+from clickproof.export.csv_query import CsvQuery, OutputColumn
+from clickproof.export.csv_writer import header_line
+from clickproof.export.hashing_writer import HashingWriter
+from clickproof.query.sort import SortKey
+from clickproof.store.export_chunks import DONE, Chunk, ChunkStore
+
+log = logging.getLogger("clickproof.export")
+COPY_BUFFER = 1024 * 1024
+_BOM = "\ufeff".encode()
+
+
+class RowWriter(Protocol):
+    def __call__(
+        self,
+        statement: Select[Any],
+        columns: tuple[OutputColumn, ...],
+        out: BinaryIO,
+        *,
+        header: bool,
+        on_progress: Callable[[int], None],
+    ) -> int: ...
+
+
+@dataclass(frozen=True)
+class JoinedFile:
+    size: int
+    sha256: str
+    rows: int
+
+
+def encode_position(keys: tuple[SortKey, ...], values: tuple[Any, ...]) -> list[Any]:
+    return [format_stored(v) if isinstance(v, datetime) else v for v in values]
+
+
+def decode_position(keys: tuple[SortKey, ...], values: list[Any] | None) -> tuple[Any, ...] | None:
+    if values is None:
+        return None
+    return tuple(
+        parse_stored(v) if v is not None and STANDARD_BY_NAME[k.field].type is FieldType.DATETIME else v
+        for k, v in zip(keys, values, strict=True)
+    )
+
+
+def part_key(job_id: str, position: int) -> str:
+    return f"{job_id}/parts/clickwrap_activities-{position:05d}.csv"
+
+
+class ChunkedCsvExport:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        blobs: BlobStore,
+        chunks: ChunkStore,
+        write_rows: RowWriter,
+        lease: timedelta,
+        heartbeat_seconds: float,
+        clock: Callable[[], datetime],
+        stopping: threading.Event,
+    ) -> None:
+        self.engine = engine
+        self.blobs = blobs
+        self.chunks = chunks
+        self.write_rows = write_rows
+        self.lease = lease
+        self.heartbeat_seconds = heartbeat_seconds
+        self.clock = clock
+        self.stopping = stopping
+
+    def plan(self, job: ExportJob, query: CsvQuery, total: int, chunk_rows: int) -> list[Chunk]:
+        """Cut the rows into chunks (once per job: a retried job keeps its plan and its parts)."""
+        existing = self.chunks.chunks(job.id)
+        if existing:
+            return existing
+        positions: list[list[Any]] = []
+        with self.engine.connect() as conn:
+            for offset in range(chunk_rows, total, chunk_rows):
+                row = conn.execute(query.position_statement(offset)).first()
+                if row is None:
+                    break
+                positions.append(encode_position(query.sort, tuple(row)))
+        lows: list[list[Any] | None] = [None, *positions]
+        highs: list[list[Any] | None] = [*positions, None]
+        self.chunks.plan(job.id, list(zip(lows, highs, strict=True)), self.clock())
+        planned = self.chunks.chunks(job.id)
+        log.info("export.chunks_planned job=%s chunks=%d", job.id, len(planned))
+        return planned
+
+    def run_chunk(self, query: CsvQuery, chunk: Chunk, on_rows: Callable[[int], None] | None = None) -> bool:
+        """Write one chunk's part and mark it done; False when the chunk was taken from us."""
+        key = part_key(chunk.job_id, chunk.position)
+        beat = _ChunkBeat(self, chunk, on_rows)
+        statement = query.chunk_statement(
+            decode_position(query.sort, chunk.low), decode_position(query.sort, chunk.high)
+        )
+        try:
+            with self.blobs.writer(key) as handle:
+                out = HashingWriter(handle)
+                rows = self.write_rows(
+                    statement, query.columns, cast(Any, out), header=False, on_progress=beat
+                )
+        except LeaseLostError:
+            log.warning("export.chunk_lease_lost job=%s chunk=%d", chunk.job_id, chunk.position)
+            return False
+        done = self.chunks.complete(
+            chunk, now=self.clock(), rows=rows, size=out.size, sha256=out.sha256(), storage_key=key
+        )
+        log.info("export.chunk_written job=%s chunk=%d rows=%d", chunk.job_id, chunk.position, rows)
+        return done
+
+    def coordinate(
+        self,
+        job: ExportJob,
+        query: CsvQuery,
+        owner: str,
+        dispatch_chunk: Callable[[str, int], None],
+        report: Callable[[int], None],
+    ) -> list[Chunk]:
+        """Run the job's chunks with every worker that takes one; return them once all are done.
+
+        `report(rows done)` renews the job's lease; it raises when the attempt must stop.
+        """
+        for planned in self.chunks.chunks(job.id):
+            if planned.status != DONE:
+                dispatch_chunk(job.id, planned.position)
+        while True:
+            claimed = self.chunks.claim(job.id, None, owner=owner, now=self.clock(), lease=self.lease)
+            if claimed is not None:
+                done_before = sum(c.rows for c in self.chunks.chunks(job.id) if c.status == DONE)
+
+                def report_with_done(rows: int, base: int = done_before) -> None:
+                    report(base + rows)
+
+                self.run_chunk(query, claimed, on_rows=report_with_done)
+                continue
+            chunks = self.chunks.chunks(job.id)
+            if all(c.status == DONE for c in chunks):
+                return chunks
+            report(sum(c.rows for c in chunks if c.status == DONE))
+            time.sleep(min(0.2, self.heartbeat_seconds))
+
+    def join(
+        self, chunks: list[Chunk], columns: tuple[OutputColumn, ...], key: str, *, bom: bool
+    ) -> JoinedFile:
+        """Header and parts, in order, into the final file; then the parts are removed."""
+        with self.blobs.writer(key) as handle:
+            out = HashingWriter(handle)
+            out.write((_BOM if bom else b"") + header_line(columns))
+            for chunk in chunks:
+                assert chunk.storage_key is not None
+                with self.blobs.reader(chunk.storage_key) as part:
+                    while block := part.read(COPY_BUFFER):
+                        out.write(block)
+        for chunk in chunks:
+            if chunk.storage_key is not None:
+                self.blobs.delete(chunk.storage_key)
+        return JoinedFile(out.size, out.sha256(), sum(c.rows for c in chunks))
+
+
+class _ChunkBeat:
+    """Renews a chunk's lease as rows are written (throttled); stops the chunk when it was lost."""
+
+    def __init__(self, export: ChunkedCsvExport, chunk: Chunk, on_rows: Callable[[int], None] | None) -> None:
+        self.export = export
+        self.chunk = chunk
+        self.on_rows = on_rows
+        self.last = 0.0
+
+    def __call__(self, rows: int) -> None:
+        if self.export.stopping.is_set():
+            raise StopRequestedError(self.chunk.job_id)
+        now = time.monotonic()
+        if now - self.last < self.export.heartbeat_seconds:
+            return
+        self.last = now
+        if not self.export.chunks.heartbeat(
+            self.chunk, now=self.export.clock(), lease=self.export.lease, rows=rows
+        ):
+            raise LeaseLostError(self.chunk.job_id)
+        if self.on_rows is not None:
+            self.on_rows(rows)
