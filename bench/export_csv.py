@@ -633,6 +633,25 @@ def benchmark(args: argparse.Namespace) -> list[Round]:
         stop_server(server)
 
 
+def source_version() -> str:
+    """The commit of the clickproof checkout, and how many files differ from it."""
+    root = BENCH_DIR.parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (no git)"
+    return f"{commit} + {len(changed)} uncommitted change(s) under src/" if changed else commit
+
+
 def load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -641,6 +660,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     begun = datetime.now(UTC)
     load_before = load_average()
+    print(f"clickproof source: {source_version()}")
     if os.getloadavg()[0] > 0.5:
         print(f"warning: load average {load_before}: other processes compete for the CPUs, expect noise")
     try:
@@ -653,7 +673,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         f"Measured {begun:%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs; "
-        f"load average {load_before} before, {load_average()} after."
+        f"load average {load_before} before, {load_average()} after; source {source_version()}."
     )
     print()
     print(table(rounds, args.activities))
