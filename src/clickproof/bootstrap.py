@@ -13,10 +13,13 @@ from clickproof.export.runner import ExportRunner, RunnerSettings
 from clickproof.jobs.queue import JobQueue, sqlite_queue
 from clickproof.jobs.sweeper import Sweeper
 from clickproof.services.download_links import LinkSigner, load_secret_key
+from clickproof.services.evidence_keys import EvidenceKeys
 from clickproof.services.exports import ExportService
 from clickproof.services.tokens import TokenAuthenticator
 from clickproof.store.activities import ActivityStore
 from clickproof.store.database import create_db_engine, migrate
+from clickproof.store.evidence import EvidenceStore
+from clickproof.store.evidence_keys import EvidenceKeyStore
 from clickproof.store.export_jobs import ExportJobStore
 from clickproof.store.tenants import TenantStore
 
@@ -33,6 +36,8 @@ class System:
     queue: JobQueue
     sweeper: Sweeper
     exports: ExportService
+    keys: EvidenceKeys
+    evidence: EvidenceStore
     running: list[str] = field(default_factory=list)
 
     def start_background(self) -> None:
@@ -63,6 +68,7 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
     activities = ActivityStore(engine)
     jobs = ExportJobStore(engine)
     blobs = LocalBlobStore(settings.export_dir)
+    keys = EvidenceKeys(EvidenceKeyStore(engine))
     runner = ExportRunner(
         engine,
         jobs,
@@ -72,7 +78,9 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
             max_attempts=settings.max_attempts,
             csv_bom=settings.csv_bom,
             heartbeat_seconds=min(1.0, settings.job_lease_seconds / 4),
+            zip_part_bytes=settings.zip_part_bytes,
         ),
+        keys,
     )
     queue = sqlite_queue(settings.queue_path, runner.run)
     sweeper = Sweeper(
@@ -88,4 +96,17 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
     exports = ExportService(
         engine, jobs, activities, blobs, signer, auth, queue.dispatch, settings.url_ttl_seconds
     )
-    return System(settings, engine, tenants, activities, jobs, auth, runner, queue, sweeper, exports)
+    return System(
+        settings,
+        engine,
+        tenants,
+        activities,
+        jobs,
+        auth,
+        runner,
+        queue,
+        sweeper,
+        exports,
+        keys,
+        EvidenceStore(engine),
+    )

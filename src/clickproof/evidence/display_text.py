@@ -58,7 +58,10 @@ def display_value(value: Any, limit: int = MAX_DISPLAY_CHARS) -> str | None:
     else:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     if len(text) > limit:
-        text = visible(text[:limit]) + f" … [truncated: {len(text):,} characters in all; exact value in the attached JSON]"
+        text = (
+            visible(text[:limit])
+            + f" … [truncated: {len(text):,} characters in all; exact value in the attached JSON]"
+        )
     else:
         text = visible(text)
     return _breakable(text)

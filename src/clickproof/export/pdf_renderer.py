@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from pathlib import Path
+from typing import Final, Literal
 
 import typst
 
@@ -19,7 +20,7 @@ from clickproof.export.pdf_splice import PageTemplate, append_pages
 
 ASSETS = Path(__file__).resolve().parent / "pdf_assets"
 FONTS = ASSETS / "fonts"
-PDF_STANDARD = "a-3b"
+PDF_STANDARD: Final[Literal["a-3b"]] = "a-3b"
 DEFAULT_TEXT_CACHE = 256
 
 
@@ -52,7 +53,7 @@ class EvidencePdfRenderer:
             pdf_standards=PDF_STANDARD,
             timestamp=timestamp,
         )
-        return append_pages(bytes(certificate), pages)
+        return append_pages(_pdf_bytes(certificate), pages)
 
     def _text_pages(self, record: EvidenceRecord, timestamp: int) -> PageTemplate:
         key = f"{record.text_key}:{timestamp}"
@@ -67,9 +68,15 @@ class EvidencePdfRenderer:
             timestamp=timestamp,
         )
         self.text_renders += 1
-        template = PageTemplate.from_pdf(bytes(rendered))
+        template = PageTemplate.from_pdf(_pdf_bytes(rendered))
         if self.text_cache_size > 0:
             self._cache[key] = template
             while len(self._cache) > self.text_cache_size:
                 self._cache.popitem(last=False)
         return template
+
+
+def _pdf_bytes(result: bytes | list[bytes] | None) -> bytes:
+    if not isinstance(result, bytes):
+        raise TypeError("typst returned no single PDF")
+    return result

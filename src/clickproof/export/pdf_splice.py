@@ -39,7 +39,7 @@ class PageTemplate:
             index: dict[tuple[int, int], int] = {}
             queue: list[pikepdf.Object] = []
             for page in pdf.pages:
-                obj = page.obj
+                obj: pikepdf.Object = page.obj
                 index[obj.objgen] = len(order)
                 order.append(obj.objgen)
                 queue.append(obj)

@@ -17,20 +17,35 @@ from typing import Any, cast
 
 from sqlalchemy import Engine
 
+from clickproof import __version__
 from clickproof.blobstore.base import BlobStore
-from clickproof.domain.export_job import PDF_NOT_PRODUCED, ExportFile, ExportJob, ExportType
+from clickproof.domain.export_job import ExportFile, ExportJob, ExportType
 from clickproof.domain.export_request import Column
 from clickproof.domain.fields import Family
-from clickproof.domain.timestamps import parse_stored, utc_now
+from clickproof.domain.object_id import is_object_id
+from clickproof.domain.timestamps import format_stored, parse_stored, utc_now
+from clickproof.evidence.canonical_json import sha256_hex
+from clickproof.evidence.manifest import (
+    MANIFEST_EXPORT_TYPE,
+    MANIFEST_NAME,
+    ManifestFile,
+    manifest_body,
+    signed_manifest,
+)
+from clickproof.evidence.record import build_record
 from clickproof.export.csv_query import build_csv_query
 from clickproof.export.csv_writer import write_csv
 from clickproof.export.hashing_writer import HashingWriter
+from clickproof.export.pdf_renderer import EvidencePdfRenderer
 from clickproof.export.row_source import count_rows, stream_batches
 from clickproof.export.sqlite_csv_process import export_sqlite_csv
+from clickproof.export.zip_parts import ZipPartWriter
 from clickproof.failpoints import failpoint
 from clickproof.query.parse import parse_filter
 from clickproof.query.sort import parse_sort
+from clickproof.services.evidence_keys import EvidenceKeys
 from clickproof.store.database import sqlite_file
+from clickproof.store.evidence import EvidenceStore
 from clickproof.store.export_jobs import ExportJobStore
 
 log = logging.getLogger("clickproof.export")
@@ -50,10 +65,29 @@ class RunnerSettings:
     max_attempts: int
     csv_bom: bool = False
     heartbeat_seconds: float = 1.0
+    zip_part_bytes: int = 512 * 1024 * 1024
 
 
 def csv_file_name(job_id: str) -> str:
     return f"clickwrap_activities-{job_id}.csv"
+
+
+def pdf_part_name(job_id: str, part: int) -> str:
+    return f"clickwrap_activities_as_pdfs-{job_id}-part{part:04d}.zip"
+
+
+def pdf_entry_name(activity_id: str) -> str:
+    """The zip entry of an activity's PDF: its id, or a hash of it if the id is not an object id."""
+    return (
+        f"{activity_id}.pdf"
+        if is_object_id(activity_id)
+        else f"activity-{sha256_hex(activity_id.encode())[:24]}.pdf"
+    )
+
+
+def document_timestamp(job: ExportJob) -> int:
+    """The date written into every PDF of an export: the job's creation, so re-runs match."""
+    return int(job.created_time.timestamp())
 
 
 class ExportRunner:
@@ -63,14 +97,26 @@ class ExportRunner:
         jobs: ExportJobStore,
         blobs: BlobStore,
         settings: RunnerSettings,
+        keys: EvidenceKeys,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.engine = engine
         self.jobs = jobs
         self.blobs = blobs
         self.settings = settings
+        self.keys = keys
+        self.evidence = EvidenceStore(engine)
         self.clock = clock
         self.stopping = threading.Event()
+        self._local = threading.local()
+
+    def renderer(self) -> EvidencePdfRenderer:
+        """This thread's renderer (typst compilers are not shared between threads)."""
+        renderer: EvidencePdfRenderer | None = getattr(self._local, "renderer", None)
+        if renderer is None:
+            renderer = EvidencePdfRenderer()
+            self._local.renderer = renderer
+        return renderer
 
     def run(self, job_id: str, owner: str) -> None:
         job = self.jobs.claim(
@@ -109,8 +155,9 @@ class ExportRunner:
             return
         failpoint("export.before_commit")
         message = f"Export job completed: {rows} activities exported."
+        parts = sum(1 for f in files if f.export_type == ExportType.ACTIVITIES_PDFS.value)
         if ExportType.ACTIVITIES_PDFS.value in job.data.get("export_types", []):
-            message += " " + PDF_NOT_PRODUCED
+            message += f" {rows} evidence PDFs in {parts} zip file(s)."
         if self.jobs.succeed(
             job.id, attempt=job.attempt, now=self.clock(), message=message, files=files, processed=rows
         ):
@@ -150,9 +197,21 @@ class ExportRunner:
             sort=parse_sort(data["sort"]),
             columns=columns,
         )
-        total = count_rows(self.engine, query.count_statement)
-        progress = _Progress(self, job, total)
+        types = data.get("export_types") or [ExportType.ACTIVITIES_CSV.value]
+        count = count_rows(self.engine, query.count_statement)
+        progress = _Progress(self, job, count * len(types))
         progress.beat(0, force=True)
+        files: list[ExportFile] = []
+        if ExportType.ACTIVITIES_CSV.value in types:
+            files.append(self._export_csv(job, query.statement, query.columns, progress))
+            progress.offset += count
+        if ExportType.ACTIVITIES_PDFS.value in types:
+            files.extend(self._export_pdfs(job, progress, first_position=len(files)))
+        progress.beat(0, force=True)
+        files.append(self._write_manifest(job, files, count))
+        return files, count
+
+    def _export_csv(self, job: ExportJob, statement: Any, columns: Any, progress: _Progress) -> ExportFile:
         name = csv_file_name(job.id)
         key = f"{job.id}/{name}"
         database_path = sqlite_file(self.engine)
@@ -162,22 +221,22 @@ class ExportRunner:
                 rows = export_sqlite_csv(
                     self.engine,
                     database_path,
-                    query.statement,
-                    query.columns,
+                    statement,
+                    columns,
                     cast(Any, out),
                     bom=self.settings.csv_bom,
                     on_progress=progress.beat,
                 )
             else:
                 rows = write_csv(
-                    stream_batches(self.engine, query.statement),
-                    query.columns,
+                    stream_batches(self.engine, statement),
+                    columns,
                     cast(Any, out),
                     bom=self.settings.csv_bom,
                     on_batch=progress.beat,
                 )
             progress.beat(rows, force=True)
-        csv_file = ExportFile(
+        return ExportFile(
             name=name,
             export_type=ExportType.ACTIVITIES_CSV.value,
             storage_key=key,
@@ -187,7 +246,84 @@ class ExportRunner:
             rows=rows,
             position=0,
         )
-        return [csv_file], rows
+
+    def _export_pdfs(self, job: ExportJob, progress: _Progress, first_position: int) -> list[ExportFile]:
+        """One evidence PDF per activity, in the export's order, streamed into zip parts."""
+        data = job.data
+        renderer = self.renderer()
+        timestamp = document_timestamp(job)
+        writer = ZipPartWriter(
+            self.blobs,
+            part_name=lambda n: pdf_part_name(job.id, n),
+            storage_key=lambda name: f"{job.id}/{name}",
+            part_bytes=self.settings.zip_part_bytes,
+            date_time=job.created_time,
+        )
+        done = 0
+        try:
+            for activity, context in self.evidence.stream(
+                account_id=job.account_id,
+                site_id=job.site_id,
+                start=parse_stored(data["start_date"]),
+                end=parse_stored(data["end_date"]),
+                filter_node=parse_filter(data.get("filter")),
+                sort=parse_sort(data["sort"]),
+            ):
+                record = build_record(activity, context, export_id=job.id)
+                writer.add(pdf_entry_name(activity.id), renderer.render(record, timestamp=timestamp))
+                done += 1
+                if done % 25 == 0:
+                    progress.beat(done)
+                    failpoint("export.pdf_written")
+            parts = writer.close()
+        except BaseException:
+            writer.abort()
+            raise
+        return [
+            ExportFile(
+                name=p.name,
+                export_type=ExportType.ACTIVITIES_PDFS.value,
+                storage_key=p.storage_key,
+                content_type="application/zip",
+                size=p.size,
+                sha256=p.sha256,
+                rows=p.entries,
+                position=first_position + index,
+            )
+            for index, p in enumerate(parts)
+        ]
+
+    def _write_manifest(self, job: ExportJob, files: list[ExportFile], rows: int) -> ExportFile:
+        key = self.keys.for_site(job.site_id)
+        body = manifest_body(
+            export_id=job.id,
+            account_id=job.account_id,
+            site_id=job.site_id,
+            created_time=format_stored(job.created_time),
+            data=job.data,
+            row_count=rows,
+            files=[
+                ManifestFile(f.name, f.export_type, f.content_type, f.size, f.sha256, f.rows) for f in files
+            ],
+            version=__version__,
+            generated_time=format_stored(self.clock()),
+            key=key,
+        )
+        content = signed_manifest(body, key)
+        storage_key = f"{job.id}/{MANIFEST_NAME}"
+        with self.blobs.writer(storage_key) as handle:
+            out = HashingWriter(handle)
+            out.write(content)
+        return ExportFile(
+            name=MANIFEST_NAME,
+            export_type=MANIFEST_EXPORT_TYPE,
+            storage_key=storage_key,
+            content_type="application/json",
+            size=out.size,
+            sha256=out.sha256(),
+            rows=0,
+            position=len(files),
+        )
 
 
 class _Progress:
@@ -197,6 +333,7 @@ class _Progress:
         self.runner = runner
         self.job = job
         self.total = total
+        self.offset = 0  # rows already counted by earlier files of the export
         self.last = 0.0
 
     def beat(self, processed: int, force: bool = False) -> None:
@@ -211,7 +348,7 @@ class _Progress:
             attempt=self.job.attempt,
             now=self.runner.clock(),
             lease=self.runner.settings.lease,
-            processed=processed,
+            processed=self.offset + processed,
             total=self.total,
         )
         if not alive:

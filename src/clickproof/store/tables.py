@@ -204,3 +204,15 @@ export_files = Table(
     Column("rows", BigInteger, nullable=False),
     Column("position", Integer, nullable=False),
 )
+
+# One Ed25519 key per site signs its export manifests; the private key never leaves the server.
+site_evidence_keys = Table(
+    "site_evidence_keys",
+    metadata,
+    Column("site_id", Integer, ForeignKey("sites.id"), primary_key=True),
+    Column("key_id", String(64), nullable=False, unique=True),
+    Column("algorithm", String(16), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("private_key", String(64), nullable=False),
+    Column("created_time", UtcDateTime, nullable=False),
+)
