@@ -105,7 +105,9 @@ class ZipPartWriter:
         self._sums.append(f"{hashlib.sha256(data).hexdigest()}  {name}\n")
 
     def close(self) -> list[ZipPart]:
-        """Finish the last part; with no entry at all, no part is written."""
+        """Finish the last part; with no entry at all, one part holds only an empty SHA256SUMS."""
+        if self._zip is None and not self.parts:
+            self._open_part()
         if self._zip is not None:
             self._close_part()
         return self.parts
