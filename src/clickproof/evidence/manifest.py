@@ -86,15 +86,24 @@ def manifest_body(
     }
 
 
-def signed_manifest(body: dict[str, Any], key: SigningKey) -> bytes:
+SIGNATURE_COVERS = "canonical JSON of the manifest member: sorted keys, no whitespace, UTF-8"
+
+
+def manifest_file_bytes(body: dict[str, Any], *, key_id: str, public_key: str, signature: str) -> bytes:
+    """The one layout of manifest.json: verification rebuilds it and compares bytes."""
     document = {
         "manifest": body,
         "signature": {
             "algorithm": ALGORITHM,
-            "key_id": key.key_id,
-            "public_key": key.public_key,
-            "covers": "canonical JSON of the manifest member: sorted keys, no whitespace, UTF-8",
-            "value": sign(key, canonical_json(body)),
+            "key_id": key_id,
+            "public_key": public_key,
+            "covers": SIGNATURE_COVERS,
+            "value": signature,
         },
     }
     return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def signed_manifest(body: dict[str, Any], key: SigningKey) -> bytes:
+    signature = sign(key, canonical_json(body))
+    return manifest_file_bytes(body, key_id=key.key_id, public_key=key.public_key, signature=signature)

@@ -21,8 +21,16 @@ class SigningKey:
     private_key: str  # base64 of the 32 raw bytes; never leaves the server
 
 
+def strict_b64decode(text: str) -> bytes:
+    """Base64 in its one canonical spelling: other spellings of the same bytes are refused."""
+    raw = base64.b64decode(text, validate=True)
+    if base64.b64encode(raw).decode() != text:
+        raise ValueError("non-canonical base64")
+    return raw
+
+
 def key_id_of(public_key: str) -> str:
-    return hashlib.sha256(base64.b64decode(public_key, validate=True)).hexdigest()
+    return hashlib.sha256(strict_b64decode(public_key)).hexdigest()
 
 
 def generate_key() -> SigningKey:
@@ -40,8 +48,8 @@ def sign(key: SigningKey, message: bytes) -> str:
 
 def signature_is_valid(public_key: str, message: bytes, signature: str) -> bool:
     try:
-        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key, validate=True))
-        public.verify(base64.b64decode(signature, validate=True), message)
+        public = Ed25519PublicKey.from_public_bytes(strict_b64decode(public_key))
+        public.verify(strict_b64decode(signature), message)
     except (InvalidSignature, ValueError):
         return False
     return True
