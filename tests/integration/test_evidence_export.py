@@ -59,11 +59,17 @@ def small_filter(system: System, count: int) -> dict[str, Any]:
 
 @pytest.fixture
 def pdf_job(system: System, demo: DemoResult) -> ExportJob:
-    body = {"start_date": START, "filter": small_filter(system, 12), "export_types": ["clickwrap_activities", PDFS]}
+    body = {
+        "start_date": START,
+        "filter": small_filter(system, 12),
+        "export_types": ["clickwrap_activities", PDFS],
+    }
     return run_export(system, demo, body)
 
 
-def test_pdf_export_has_csv_zip_and_signed_manifest(system: System, pdf_job: ExportJob, tmp_path: Path) -> None:
+def test_pdf_export_has_csv_zip_and_signed_manifest(
+    system: System, pdf_job: ExportJob, tmp_path: Path
+) -> None:
     types = [f.export_type for f in pdf_job.files]
     assert types == ["clickwrap_activities", PDFS, "manifest"]
     assert "12 evidence PDFs in 1 zip file" in pdf_job.message
@@ -88,7 +94,9 @@ def test_each_pdf_embeds_its_exact_activity(system: System, pdf_job: ExportJob, 
         names = [n for n in archive.namelist() if n != "SHA256SUMS"]
         assert len(names) == 12
         for name in names:
-            found = evidence.one(account_id=pdf_job.account_id, site_id=pdf_job.site_id, activity_id=name[:-4])
+            found = evidence.one(
+                account_id=pdf_job.account_id, site_id=pdf_job.site_id, activity_id=name[:-4]
+            )
             assert found is not None
             with pikepdf.open(io.BytesIO(archive.read(name))) as pdf:
                 attached = pdf.attachments["activity.json"].get_file().read_bytes()
@@ -108,7 +116,7 @@ def test_same_export_renders_identical_pdfs(system: System, demo: DemoResult, pd
     path = system.exports.blobs.local_path(part.storage_key)
     assert path is not None
     first = path.read_bytes()
-    system.runner._export_pdfs(pdf_job, _NoProgress(), first_position=1)  # noqa: SLF001
+    system.runner._export_pdfs(pdf_job, _NoProgress(), first_position=1)
     assert path.read_bytes() == first
 
 
@@ -123,7 +131,9 @@ def test_pdf_only_export_splits_into_parts(system: System, demo: DemoResult, tmp
     system.runner.settings = type(system.runner.settings)(
         **{**system.runner.settings.__dict__, "zip_part_bytes": 250_000}
     )
-    job = run_export(system, demo, {"start_date": START, "filter": small_filter(system, 10), "export_types": [PDFS]})
+    job = run_export(
+        system, demo, {"start_date": START, "filter": small_filter(system, 10), "export_types": [PDFS]}
+    )
     parts = [f for f in job.files if f.export_type == PDFS]
     assert len(parts) >= 2
     assert all(p.size <= 250_000 for p in parts)

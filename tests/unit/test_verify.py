@@ -46,7 +46,11 @@ def make_export(root: Path) -> Path:
         account_id=1,
         site_id=1,
         created_time="2026-09-01T00:00:00.000000Z",
-        data={"start_date": "2026-08-01T00:00:00.000000Z", "end_date": "2026-09-01T00:00:00.000000Z", "filter_description": "all"},
+        data={
+            "start_date": "2026-08-01T00:00:00.000000Z",
+            "end_date": "2026-09-01T00:00:00.000000Z",
+            "filter_description": "all",
+        },
         row_count=2,
         files=files,
         version="0.1.0",
@@ -99,7 +103,9 @@ def test_missing_extra_and_foreign_key(tmp_path: Path) -> None:
     zip_path = next(directory.glob("*.zip"))
     zip_path.unlink()
     verdict = verify_export([directory])
-    assert [(p.file, p.message) for p in verdict.problems] == [(zip_path.name, "listed in the manifest but missing")]
+    assert [(p.file, p.message) for p in verdict.problems] == [
+        (zip_path.name, "listed in the manifest but missing")
+    ]
 
 
 def test_a_resigned_manifest_with_another_key_fails_when_the_key_is_pinned(tmp_path: Path) -> None:

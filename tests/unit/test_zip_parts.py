@@ -27,14 +27,26 @@ def writer(root: Path, part_bytes: int = 10**9) -> ZipPartWriter:
 
 
 @pytest.mark.parametrize(
-    "name", ["../../etc/passwd.pdf", "C:\\x.pdf", "a\x00.pdf", "/abs.pdf", "a/b.pdf", "..pdf", "SHA256SUMS", "x" * 300 + ".pdf"]
+    "name",
+    [
+        "../../etc/passwd.pdf",
+        "C:\\x.pdf",
+        "a\x00.pdf",
+        "/abs.pdf",
+        "a/b.pdf",
+        "..pdf",
+        "SHA256SUMS",
+        "x" * 300 + ".pdf",
+    ],
 )
 def test_hostile_entry_names_are_refused(tmp_path: Path, name: str) -> None:
     with pytest.raises(ValueError, match="refusing"):
         writer(tmp_path).add(name, b"x")
 
 
-@pytest.mark.parametrize("activity_id", ["../../etc/passwd", "C:\\evil", "a\x00b", "王芳", "5e8c6ecc51289e1e22816d6c"])
+@pytest.mark.parametrize(
+    "activity_id", ["../../etc/passwd", "C:\\evil", "a\x00b", "王芳", "5e8c6ecc51289e1e22816d6c"]
+)
 def test_entry_names_come_from_ids_only(activity_id: str) -> None:
     assert ENTRY_NAME.match(pdf_entry_name(activity_id))
     assert pdf_entry_name("5e8c6ecc51289e1e22816d6c") == "5e8c6ecc51289e1e22816d6c.pdf"
@@ -67,7 +79,9 @@ def test_same_entries_give_the_same_bytes(tmp_path: Path) -> None:
         w = writer(tmp_path / run)
         w.add("000000000000000000000001.pdf", b"%PDF-1.7 same")
         w.close()
-    assert (tmp_path / "a/job/pdfs-part0001.zip").read_bytes() == (tmp_path / "b/job/pdfs-part0001.zip").read_bytes()
+    assert (tmp_path / "a/job/pdfs-part0001.zip").read_bytes() == (
+        tmp_path / "b/job/pdfs-part0001.zip"
+    ).read_bytes()
 
 
 @pytest.mark.slow
@@ -83,5 +97,7 @@ def test_a_zip_with_more_than_65535_entries_opens(tmp_path: Path) -> None:
         assert len(names) == count + 1
         assert archive.read(names[-2]) == b"%PDF"
     if shutil.which("unzip"):
-        listing = subprocess.run(["unzip", "-t", "-q", str(path)], capture_output=True, text=True, check=False)
+        listing = subprocess.run(
+            ["unzip", "-t", "-q", str(path)], capture_output=True, text=True, check=False
+        )
         assert listing.returncode == 0, listing.stdout + listing.stderr

@@ -7,11 +7,12 @@ dropped, so nothing in a body or a render value can act as markup in the PDF.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
-from clickproof.evidence.display_text import display_value
+from clickproof.evidence.display_text import display_value, visible
 
 MERGE_FIELD = re.compile(r"\{\{\s*([^{}\s][^{}]*?)\s*\}\}")
 _BLOCK_TAGS = {"p": "p", "div": "p", "h1": "h1", "h2": "h2", "h3": "h2", "h4": "h2", "li": "li"}
@@ -52,24 +53,40 @@ class _BlockParser(HTMLParser):
         self.parts.append(data)
 
 
-def merge_values(body: str, render_data: dict[str, Any]) -> dict[str, str | None]:
+def merge_values(
+    body: str, render_data: dict[str, Any], drawable: frozenset[int] | None = None
+) -> dict[str, str | None]:
     """The render values a body uses: merge field name → printed value (None when not provided)."""
     used: dict[str, str | None] = {}
     for name in MERGE_FIELD.findall(body):
-        used[name] = display_value(render_data[name]) if name in render_data else None
+        used[name] = display_value(render_data[name], drawable=drawable) if name in render_data else None
     return dict(sorted(used.items()))
 
 
-def contract_blocks(body: str, values: dict[str, str | None]) -> list[TextBlock]:
+def contract_blocks(
+    body: str, values: dict[str, str | None], drawable: frozenset[int] | None = None
+) -> list[TextBlock]:
     """Blocks of the body with every merge field replaced by its value or a visible gap."""
 
     def replace(match: re.Match[str]) -> str:
         value = values.get(match.group(1))
-        return value if value is not None else f"[{match.group(1)}: not provided]"
+        return value if value is not None else visible(f"[{match.group(1)}: not provided]", drawable)
 
     parser = _BlockParser()
     parser.feed(body)
     parser.close()
     parser.flush()
     # Merged after parsing: a value containing "<b>" is printed as those characters, never parsed.
-    return [TextBlock(b.kind, MERGE_FIELD.sub(replace, b.text)) for b in parser.blocks]
+    # The body's own text is shown like any value (markers for controls); merged values already are.
+    return [TextBlock(b.kind, _merge(b.text, replace, drawable)) for b in parser.blocks]
+
+
+def _merge(text: str, replace: Callable[[re.Match[str]], str], drawable: frozenset[int] | None) -> str:
+    out: list[str] = []
+    last = 0
+    for match in MERGE_FIELD.finditer(text):
+        out.append(visible(text[last : match.start()], drawable))
+        out.append(replace(match))
+        last = match.end()
+    out.append(visible(text[last:], drawable))
+    return "".join(out)

@@ -20,11 +20,13 @@ _ZERO_WIDTH_SPACE = "\u200b"
 _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
-def visible(text: str) -> str:
-    """Replace every control/format/unassigned character by a visible ⟨U+XXXX⟩ marker."""
+def visible(text: str, drawable: frozenset[int] | None = None) -> str:
+    """Replace every control/format/unassigned character, and with `drawable` every character the
+    fonts cannot draw, by a visible ⟨U+XXXX⟩ marker."""
     out: list[str] = []
     for ch in text:
-        if ch == " " or (ch.isprintable() and unicodedata.category(ch) not in _HIDDEN_CATEGORIES):
+        shown = ch == " " or (ch.isprintable() and unicodedata.category(ch) not in _HIDDEN_CATEGORIES)
+        if shown and (drawable is None or ord(ch) in drawable):
             out.append(ch)
         else:
             out.append(f"⟨U+{ord(ch):04X}⟩")
@@ -47,7 +49,9 @@ def _breakable(text: str) -> str:
     return "".join(out)
 
 
-def display_value(value: Any, limit: int = MAX_DISPLAY_CHARS) -> str | None:
+def display_value(
+    value: Any, limit: int = MAX_DISPLAY_CHARS, drawable: frozenset[int] | None = None
+) -> str | None:
     """A value as printed on the certificate; None stays None (printed as "absent")."""
     if value is None:
         return None
@@ -63,12 +67,12 @@ def display_value(value: Any, limit: int = MAX_DISPLAY_CHARS) -> str | None:
             + f" … [truncated: {len(text):,} characters in all; exact value in the attached JSON]"
         )
     else:
-        text = visible(text)
+        text = visible(text, drawable)
     return _breakable(text)
 
 
-def display_label(name: str) -> str:
-    text = visible(name)
+def display_label(name: str, drawable: frozenset[int] | None = None) -> str:
+    text = visible(name, drawable)
     if len(text) > MAX_LABEL_CHARS:
         text = text[: MAX_LABEL_CHARS - 1] + "…"
     return _breakable(text)

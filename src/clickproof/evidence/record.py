@@ -110,15 +110,24 @@ def _time(value: datetime | None) -> str | None:
     return None if value is None else format_stored(value)
 
 
-def _rows(pairs: list[tuple[str, Any]]) -> list[list[str | None]]:
-    return [[display_label(k), display_value(v)] for k, v in pairs]
+def build_record(
+    activity: Activity,
+    context: EvidenceContext,
+    *,
+    export_id: str | None,
+    drawable: frozenset[int] | None = None,
+) -> EvidenceRecord:
+    """The record of `activity`; characters outside `drawable` (the fonts' coverage) print as markers."""
 
+    def _rows(pairs: list[tuple[str, Any]]) -> list[list[str | None]]:
+        return [[display_label(k, drawable), display_value(v, drawable=drawable)] for k, v in pairs]
 
-def _family(data: dict[str, Any]) -> list[list[str | None]]:
-    return _rows(sorted(data.items()))
+    def _family(data: dict[str, Any]) -> list[list[str | None]]:
+        return _rows(sorted(data.items()))
 
+    def show(text: str, limit: int) -> str | None:
+        return display_value(text, limit, drawable)
 
-def build_record(activity: Activity, context: EvidenceContext, *, export_id: str | None) -> EvidenceRecord:
     doc = activity_document(activity)
     activity_json = canonical_json(doc)
     fingerprint = sha256_hex(activity_json)
@@ -126,18 +135,18 @@ def build_record(activity: Activity, context: EvidenceContext, *, export_id: str
     v = context.version
     signer = context.signer_properties or {}
     export_label = export_id if export_id is not None else "single record (no export)"
-    header_left = display_value(f"{context.site_name} · clickwrap evidence record", 120)
+    header_left = show(f"{context.site_name} · clickwrap evidence record", 120)
     common = {
-        "doc_title": f"Evidence record {activity.id}",
+        "doc_title": show(f"Evidence record {activity.id}", 80),
         "header_left": header_left,
-        "header_right": f"activity {activity.id}",
+        "header_right": show(f"activity {activity.id}", 80),
         "footer_left": f"clickproof {__version__} · export {export_label}",
     }
     certificate = {
         **common,
         "footer_part": "certificate page",
         "title": "Certificate of acceptance",
-        "subtitle": display_value(
+        "subtitle": show(
             f"{activity.event_type} · {context.contract_title} · version {v.full_version_number}", 200
         ),
         "stamp": f"recorded {doc['created_time']}",
@@ -195,18 +204,22 @@ def build_record(activity: Activity, context: EvidenceContext, *, export_id: str
         ),
         "fingerprint": fingerprint,
     }
-    values = merge_values(v.body, activity.render_data)
-    text_common = {**common, "doc_title": f"Accepted text of {v.title}", "header_right": f"version {v.id}"}
+    values = merge_values(v.body, activity.render_data, drawable)
+    text_common = {
+        **common,
+        "doc_title": show(f"Accepted text of {v.title}", 200),
+        "header_right": show(f"version {v.id}", 80),
+    }
     text_key = sha256_hex(canonical_json({"body": v.body, "values": values, **text_common}))
     contract_text = {
         **text_common,
         "footer_part": "accepted text page",
-        "preamble": display_value(
+        "preamble": show(
             f"Text of {v.title} (version {v.full_version_number}, id {v.id}) as accepted, "
             "with the activity's render data merged into its fields.",
             300,
         ),
-        "blocks": [{"kind": b.kind, "text": b.text} for b in contract_blocks(v.body, values)],
+        "blocks": [{"kind": b.kind, "text": b.text} for b in contract_blocks(v.body, values, drawable)],
     }
     return EvidenceRecord(
         activity_id=activity.id,

@@ -16,6 +16,7 @@ from typing import Final, Literal
 import typst
 
 from clickproof.evidence.record import EvidenceRecord
+from clickproof.export.font_coverage import drawable_codes
 from clickproof.export.pdf_splice import PageTemplate, append_pages
 
 ASSETS = Path(__file__).resolve().parent / "pdf_assets"
@@ -33,6 +34,8 @@ class EvidencePdfRenderer:
         self.text_cache_size = text_cache_size
         self._cache: OrderedDict[str, PageTemplate] = OrderedDict()
         self.text_renders = 0
+        # Pass to build_record: characters outside it are printed as ⟨U+XXXX⟩ markers.
+        self.drawable = drawable_codes(FONTS)
 
     @staticmethod
     def _compiler(template: str) -> typst.Compiler:
@@ -43,17 +46,12 @@ class EvidencePdfRenderer:
     def render(self, record: EvidenceRecord, *, timestamp: int) -> bytes:
         """The evidence PDF: certificate page(s), then the accepted text. Same inputs, same bytes."""
         pages = self._text_pages(record, timestamp)
-        certificate = self.certificates.compile(
-            format="pdf",
-            sys_inputs={
-                "data": json.dumps(record.certificate, ensure_ascii=False),
-                "activity": record.activity_json.decode("utf-8", "surrogateescape"),
-                "context": record.context_json.decode("utf-8", "surrogateescape"),
-            },
-            pdf_standards=PDF_STANDARD,
-            timestamp=timestamp,
-        )
-        return append_pages(_pdf_bytes(certificate), pages)
+        inputs = {
+            "data": json.dumps(record.certificate, ensure_ascii=False),
+            "activity": record.activity_json.decode("utf-8", "surrogateescape"),
+            "context": record.context_json.decode("utf-8", "surrogateescape"),
+        }
+        return append_pages(_compile(self.certificates, inputs, timestamp), pages)
 
     def _text_pages(self, record: EvidenceRecord, timestamp: int) -> PageTemplate:
         key = f"{record.text_key}:{timestamp}"
@@ -61,19 +59,27 @@ class EvidencePdfRenderer:
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        rendered = self.texts.compile(
-            format="pdf",
-            sys_inputs={"data": json.dumps(record.contract_text, ensure_ascii=False)},
-            pdf_standards=PDF_STANDARD,
-            timestamp=timestamp,
+        rendered = _compile(
+            self.texts, {"data": json.dumps(record.contract_text, ensure_ascii=False)}, timestamp
         )
         self.text_renders += 1
-        template = PageTemplate.from_pdf(_pdf_bytes(rendered))
+        template = PageTemplate.from_pdf(rendered)
         if self.text_cache_size > 0:
             self._cache[key] = template
             while len(self._cache) > self.text_cache_size:
                 self._cache.popitem(last=False)
         return template
+
+
+def _compile(compiler: typst.Compiler, inputs: dict[str, str], timestamp: int) -> bytes:
+    """PDF/A-3b; if typst refuses it for this content, the same document without the PDF/A claim."""
+    try:
+        result = compiler.compile(
+            format="pdf", sys_inputs=inputs, pdf_standards=PDF_STANDARD, timestamp=timestamp
+        )
+    except typst.TypstError:
+        result = compiler.compile(format="pdf", sys_inputs=inputs, timestamp=timestamp)
+    return _pdf_bytes(result)
 
 
 def _pdf_bytes(result: bytes | list[bytes] | None) -> bytes:

@@ -269,7 +269,7 @@ class ExportRunner:
                 filter_node=parse_filter(data.get("filter")),
                 sort=parse_sort(data["sort"]),
             ):
-                record = build_record(activity, context, export_id=job.id)
+                record = build_record(activity, context, export_id=job.id, drawable=renderer.drawable)
                 writer.add(pdf_entry_name(activity.id), renderer.render(record, timestamp=timestamp))
                 done += 1
                 if done % 25 == 0:

@@ -35,6 +35,7 @@ class EvidenceRecords:
         if found is None:
             raise ActivityNotFoundError(f"no activity {activity_id[:40]!r} on this site", field="id")
         activity, context = found
-        record = build_record(activity, context, export_id=None)
+        renderer = self._renderer()
+        record = build_record(activity, context, export_id=None, drawable=renderer.drawable)
         timestamp = int(activity.created_time.timestamp())
-        return pdf_entry_name(activity.id), self._renderer().render(record, timestamp=timestamp)
+        return pdf_entry_name(activity.id), renderer.render(record, timestamp=timestamp)
