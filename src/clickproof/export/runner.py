@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Select
 
 from clickproof import __version__
 from clickproof.blobstore.base import BlobStore
@@ -33,7 +33,7 @@ from clickproof.evidence.manifest import (
     signed_manifest,
 )
 from clickproof.evidence.record import build_record
-from clickproof.export.csv_query import build_csv_query
+from clickproof.export.csv_query import OutputColumn, build_csv_query
 from clickproof.export.csv_writer import write_csv
 from clickproof.export.hashing_writer import HashingWriter
 from clickproof.export.pdf_renderer import EvidencePdfRenderer
@@ -211,7 +211,13 @@ class ExportRunner:
         files.append(self._write_manifest(job, files, count))
         return files, count
 
-    def _export_csv(self, job: ExportJob, statement: Any, columns: Any, progress: _Progress) -> ExportFile:
+    def _export_csv(
+        self,
+        job: ExportJob,
+        statement: Select[Any],
+        columns: tuple[OutputColumn, ...],
+        progress: _Progress,
+    ) -> ExportFile:
         name = csv_file_name(job.id)
         key = f"{job.id}/{name}"
         database_path = sqlite_file(self.engine)
