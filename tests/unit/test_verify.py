@@ -128,3 +128,15 @@ def test_verify_command_prints_a_verdict(tmp_path: Path) -> None:
     assert bad.exit_code == 1
     assert "FAILED: clickwrap_activities-0123456789abcdef01234567.csv: SHA-256 differs" in bad.output
     assert "NOT VERIFIED" in bad.output
+
+
+def test_zips_without_the_manifest_are_checked_but_not_verified(tmp_path: Path) -> None:
+    directory = make_export(tmp_path)
+    (directory / "manifest.json").unlink()
+    part = next(directory.glob("*.zip"))
+    verdict = verify_export([part])
+    assert not verdict.ok and [p.file for p in verdict.problems] == ["manifest.json"]
+    data = bytearray(part.read_bytes())
+    data[40] ^= 0x01  # inside the first entry's data
+    part.write_bytes(bytes(data))
+    assert any(p.file.startswith(part.name) for p in verify_export([part]).problems)

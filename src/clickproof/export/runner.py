@@ -278,8 +278,8 @@ class ExportRunner:
                 record = build_record(activity, context, export_id=job.id, drawable=renderer.drawable)
                 writer.add(pdf_entry_name(activity.id), renderer.render(record, timestamp=timestamp))
                 done += 1
+                progress.beat(done)  # throttled: a database write about once a second
                 if done % 25 == 0:
-                    progress.beat(done)
                     failpoint("export.pdf_written")
             parts = writer.close()
         except BaseException:

@@ -16,14 +16,10 @@ from clickproof.store.tenants import Site
 class EvidenceRecords:
     def __init__(self, evidence: EvidenceStore) -> None:
         self.evidence = evidence
-        self._local = threading.local()
-
-    def _renderer(self) -> EvidencePdfRenderer:
-        renderer: EvidencePdfRenderer | None = getattr(self._local, "renderer", None)
-        if renderer is None:
-            renderer = EvidencePdfRenderer(text_cache_size=16)
-            self._local.renderer = renderer
-        return renderer
+        # One renderer, one request at a time: the API's thread pool is large, typst compilers
+        # are not thread-safe and each holds caches; single records are not a hot path.
+        self._renderer = EvidencePdfRenderer(text_cache_size=16)
+        self._lock = threading.Lock()
 
     def render(self, site: Site, activity_id: str) -> tuple[str, bytes]:
         """(file name, PDF) of an activity of `site`; another site's activity is as absent as a missing one."""
@@ -35,7 +31,8 @@ class EvidenceRecords:
         if found is None:
             raise ActivityNotFoundError(f"no activity {activity_id[:40]!r} on this site", field="id")
         activity, context = found
-        renderer = self._renderer()
-        record = build_record(activity, context, export_id=None, drawable=renderer.drawable)
+        record = build_record(activity, context, export_id=None, drawable=self._renderer.drawable)
         timestamp = int(activity.created_time.timestamp())
-        return pdf_entry_name(activity.id), renderer.render(record, timestamp=timestamp)
+        with self._lock:
+            pdf = self._renderer.render(record, timestamp=timestamp)
+        return pdf_entry_name(activity.id), pdf
