@@ -79,12 +79,20 @@ def _serialize(obj: pikepdf.Object, is_page: bool) -> tuple[bytes, bytes]:
     return obj.unparse(resolved=True), b""
 
 
-def _object_body(data: bytes, number: int) -> bytes:
-    start = data.find(b"\n%d 0 obj" % number)
-    if start < 0:
-        raise SpliceError(f"object {number} not found")
-    end = data.find(b"endobj", start)
-    return data[start:end]
+def _object_body(data: bytes, xref: int, number: int) -> bytes:
+    """Object `number` located through the classic cross-reference table at offset `xref`."""
+    header = re.match(rb"xref\s+(\d+)\s+(\d+)\s*?\r?\n", data[xref : xref + 64])
+    if header is None:
+        raise SpliceError("no classic cross-reference table")
+    first, count = int(header.group(1)), int(header.group(2))
+    if not first <= number < first + count:
+        raise SpliceError(f"object {number} is not in the cross-reference table")
+    entry = xref + header.end() + 20 * (number - first)
+    offset = int(data[entry : entry + 10])
+    if not data.startswith(b"%d 0 obj" % number, offset):
+        raise SpliceError(f"object {number} is not where the cross-reference table says")
+    end = data.find(b"endobj", offset)
+    return data[offset:end]
 
 
 def _int(pattern: bytes, text: bytes) -> int:
@@ -103,8 +111,8 @@ def append_pages(document: bytes, template: PageTemplate) -> bytes:
     previous_xref = int(trailer.group(2))
     size = _int(rb"/Size (\d+)", fields)
     root = _int(rb"/Root (\d+) 0 R", fields)
-    pages = _int(rb"/Pages (\d+) 0 R", _object_body(document, root))
-    tree = _object_body(document, pages)
+    pages = _int(rb"/Pages (\d+) 0 R", _object_body(document, previous_xref, root))
+    tree = _object_body(document, previous_xref, pages)
     kids_match = re.search(rb"/Kids\s*\[([^\]]*)\]", tree)
     if kids_match is None or b"/Parent" in tree:
         raise SpliceError("the page tree is not flat")
