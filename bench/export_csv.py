@@ -94,6 +94,23 @@ def prepare_data(home: Path, activities: int) -> str:
     return token
 
 
+def abandon_leftover_jobs(database: Path) -> None:
+    """Fail the unfinished jobs of an interrupted earlier run, or the server would resume them
+    alongside the measured export."""
+    try:
+        with sqlite3.connect(database) as conn:
+            changed = conn.execute(
+                "UPDATE export_jobs SET status = 'failed', active = 0,"
+                " message = 'Abandoned by an interrupted benchmark run.'"
+                " WHERE status IN ('pending', 'scheduled', 'started')"
+            ).rowcount
+    except sqlite3.Error as exc:
+        print(f"warning: could not check for unfinished jobs of an earlier run: {exc}")
+        return
+    if changed:
+        print(f"marked {changed} unfinished job(s) of an interrupted earlier run as failed")
+
+
 def warm_page_cache(path: Path) -> None:
     """Read the database once so that neither side of round 1 pays for a cold cache."""
     for name in (path.name, f"{path.name}-wal"):
@@ -621,6 +638,7 @@ def benchmark(args: argparse.Namespace) -> list[Round]:
         raise BenchError(f"{SQLITE3} is missing (apt-get install sqlite3)")
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     token = prepare_data(args.home, args.activities)
+    abandon_leftover_jobs(args.home / "clickproof.db")
     warm_page_cache(args.home / "clickproof.db")
     server = start_server(args.home, OUT_DIR / f"server-{args.activities}.log")
     print(f"server pid {server.process.pid} at {server.base_url}")

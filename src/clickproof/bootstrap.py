@@ -15,10 +15,13 @@ from clickproof.export.runner import ExportRunner, RunnerSettings
 from clickproof.jobs.queue import JobQueue, build_queue
 from clickproof.jobs.sweeper import Sweeper
 from clickproof.services.download_links import LinkSigner, load_secret_key
+from clickproof.services.evidence_keys import EvidenceKeys
 from clickproof.services.exports import ExportService
 from clickproof.services.tokens import TokenAuthenticator
 from clickproof.store.activities import ActivityStore
 from clickproof.store.database import create_db_engine, migrate
+from clickproof.store.evidence import EvidenceStore
+from clickproof.store.evidence_keys import EvidenceKeyStore
 from clickproof.store.export_jobs import ExportJobStore
 from clickproof.store.tenants import TenantStore
 
@@ -35,6 +38,8 @@ class System:
     queue: JobQueue
     sweeper: Sweeper
     exports: ExportService
+    keys: EvidenceKeys
+    evidence: EvidenceStore
     running: list[str] = field(default_factory=list)
 
     @property
@@ -85,6 +90,7 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
     activities = ActivityStore(engine)
     jobs = ExportJobStore(engine)
     blobs = build_blob_store(settings)
+    keys = EvidenceKeys(EvidenceKeyStore(engine))
     runner = ExportRunner(
         engine,
         jobs,
@@ -95,7 +101,9 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
             csv_bom=settings.csv_bom,
             heartbeat_seconds=min(1.0, settings.job_lease_seconds / 4),
             chunk_rows=settings.chunk_rows,
+            zip_part_bytes=settings.zip_part_bytes,
         ),
+        keys,
     )
     queue = build_queue(settings.broker_url, settings.queue_path, runner.run, runner.run_chunk)
     runner.dispatch_chunk = queue.dispatch_chunk
@@ -112,4 +120,17 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
     exports = ExportService(
         engine, jobs, activities, blobs, signer, auth, queue.dispatch, settings.url_ttl_seconds
     )
-    return System(settings, engine, tenants, activities, jobs, auth, runner, queue, sweeper, exports)
+    return System(
+        settings,
+        engine,
+        tenants,
+        activities,
+        jobs,
+        auth,
+        runner,
+        queue,
+        sweeper,
+        exports,
+        keys,
+        EvidenceStore(engine),
+    )

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     csv_bom: bool = Field(
         default=False, description="Start CSV files with a UTF-8 byte order mark (for Excel)."
     )
+    zip_part_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="Largest size of one zip file of evidence PDFs; bigger exports are split into parts.",
+    )
     url_ttl_seconds: int = Field(default=900, ge=1, le=86400, description="Lifetime of a download link.")
 
     @cached_property

@@ -86,6 +86,10 @@ class ExportNotFoundError(NotFoundError):
     code = "export_not_found"
 
 
+class ActivityNotFoundError(NotFoundError):
+    code = "activity_not_found"
+
+
 class ExportNotReadyError(ClickproofError):
     code = "export_not_ready"
     kind = "conflict"

@@ -51,15 +51,18 @@ def test_seed_example_verbatim_is_created(client: TestClient, demo: DemoResult) 
     assert re.fullmatch(r"[0-9a-f]{24}", job["id"])
     assert job["job_name"] == "ExtractEvidenceCSV"
     assert (job["status"], job["source"], job["retry_count"], job["active"]) == ("pending", "api", 0, True)
-    assert job["message"].startswith("Export job is currently pending.") and "PDF" in job["message"]
+    assert job["message"] == "Export job is currently pending."
     assert (job["account"], job["site"]) == (demo.account_id, demo.site_id)
     assert isinstance(job["created_by"], int)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", job["created_time"])
     assert job["updated_time"] == job["created_time"]
     assert job["data"]["filter"] == EXPORT_REQUEST_EXAMPLE["filter"]
     assert job["data"]["export_types"] == ["clickwrap_activities", "clickwrap_activities_as_pdfs"]
-    done = wait_for_job(client, job["id"])
+    done = wait_for_job(client, job["id"], timeout=120)
     assert done["status"] == "success" and done["updated_time"] >= done["created_time"]
+    assert "0 evidence PDFs in 1 zip file" in done["message"]
+    types = [f["export_type"] for f in done["data"]["files"]]
+    assert types == ["clickwrap_activities", "clickwrap_activities_as_pdfs", "manifest"]
 
 
 def test_export_lifecycle_and_download(client: TestClient) -> None:
@@ -70,12 +73,14 @@ def test_export_lifecycle_and_download(client: TestClient) -> None:
         "processed": job["data"]["row_count"],
         "total": job["data"]["row_count"],
     }
-    (file_info,) = job["data"]["files"]
+    file_info, manifest_info = job["data"]["files"]
     assert file_info["rows"] == 400 and len(file_info["sha256"]) == 64
+    assert manifest_info["name"] == "manifest.json" and manifest_info["export_type"] == "manifest"
     urls = client.get(f"{EVIDENCE}/{job['id']}/urls")
     assert urls.status_code == 200
     body = urls.json()
-    assert body["presignedUrls"] == body["clickwrap_activities"] and len(body["presignedUrls"]) == 1
+    assert len(body["clickwrap_activities"]) == 1 and len(body["manifest"]) == 1
+    assert body["presignedUrls"] == body["clickwrap_activities"] + body["manifest"]
     path = body["presignedUrls"][0].removeprefix("http://testserver")
     response = client.get(path, headers={"Authorization": ""})
     assert response.status_code == 200

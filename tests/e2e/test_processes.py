@@ -70,10 +70,17 @@ class Server:
         return code
 
 
-def run_cli(home: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "CLICKPROOF_HOME": str(home), "CLICKPROOF_DATABASE_URL": database_url}
+def run_cli(
+    home: Path, database_url: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {
+        **os.environ,
+        "CLICKPROOF_HOME": str(home),
+        "CLICKPROOF_DATABASE_URL": database_url,
+        **(env or {}),
+    }
     return subprocess.run(
-        [*CLI, *args], env=full_env, capture_output=True, text=True, timeout=120, check=False
+        [*CLI, *args], env=full_env, capture_output=True, text=True, timeout=180, check=False
     )
 
 
@@ -142,9 +149,10 @@ def test_cli_creates_follows_and_downloads(
     )
     assert result.returncode == 0, result.stderr
     job_id = result.stdout.strip().splitlines()[-1]
-    (csv_file,) = out.iterdir()
     job = api(server, token).get(f"/v1.1/extract/evidence/{job_id}").json()
-    assert csv_file.name == job["data"]["files"][0]["name"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(f["name"] for f in job["data"]["files"])
+    csv_file = out / job["data"]["files"][0]["name"]
+    assert (out / "manifest.json").is_file() and "verified: manifest signed by key" in result.stderr
     assert hashlib.sha256(csv_file.read_bytes()).hexdigest() == job["data"]["files"][0]["sha256"]
     header = csv_file.read_bytes().split(b"\r\n", 1)[0].decode()
     assert header.startswith("id,signer_id,created_time,uuid,connection_data.remote_address,custom_data.")

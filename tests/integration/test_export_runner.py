@@ -34,7 +34,8 @@ def run(system: System, demo: DemoResult, body: dict[str, Any]) -> tuple[str, by
     system.runner.run(job_id, "test-worker")
     job = system.jobs.get(job_id)
     assert job is not None and job.status is JobStatus.SUCCESS, job
-    (file,) = job.files
+    file, manifest = job.files
+    assert manifest.name == "manifest.json"
     path = system.exports.blobs.local_path(file.storage_key)
     assert path is not None
     return job_id, path.read_bytes()
@@ -143,8 +144,8 @@ def test_seed_example_verbatim_gives_an_empty_csv_with_headers(system: System, d
     system.runner.run(job_id, "w")
     job = system.jobs.get(job_id)
     assert job is not None and job.status is JobStatus.SUCCESS
-    assert "not produced yet" in job.message
-    assert job.files[0].rows == 0
+    assert "0 evidence PDFs in 1 zip file" in job.message
+    assert [f.rows for f in job.files] == [0, 0, 0]
 
 
 def test_only_one_of_two_concurrent_claims_wins(system: System, demo: DemoResult) -> None:

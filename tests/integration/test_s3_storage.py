@@ -52,9 +52,10 @@ def test_export_lands_in_s3_and_downloads_by_presigned_url(s3_system: System) ->
             client, client.post("/v1.1/extract/evidence", json={"start_date": start}).json()["id"]
         )
         assert job["status"] == "success", job["message"]
-        (info,) = job["data"]["files"]
+        (info,) = [f for f in job["data"]["files"] if f["export_type"] == "clickwrap_activities"]
         urls = client.get(f"/v1.1/extract/evidence/{job['id']}/urls").json()
-        (url,) = urls["presignedUrls"]
+        (url,) = urls["clickwrap_activities"]
+        assert len(urls["presignedUrls"]) == len(job["data"]["files"])  # the CSV and the manifest
         assert "X-Amz-Signature=" in url and "/evidence/" in url
         response = httpx.get(url)
         assert response.status_code == 200

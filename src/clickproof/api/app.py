@@ -16,6 +16,7 @@ from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 from clickproof import __version__
 from clickproof.api.contract import SEED
 from clickproof.api.error_handlers import install_error_handlers
+from clickproof.api.routes_evidence import build_evidence_router
 from clickproof.api.routes_exports import build_export_router
 from clickproof.bootstrap import System
 
@@ -45,6 +46,7 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
     app.openapi_version = "3.0.3"  # the seed's version; the bundled Swagger UI renders 3.0
     install_error_handlers(app)
     app.include_router(build_export_router(system))
+    app.include_router(build_evidence_router(system))
 
     # Interactive API docs from the Swagger UI files shipped in a Python package: no CDN, so the
     # page works on a machine without internet access.

@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from clickproof.evidence.verify import verify_export
+
 export_app = typer.Typer(help="Create, follow and download evidence exports.", no_args_is_help=True)
 err = Console(stderr=True)
 
@@ -193,6 +195,12 @@ def create(
     if output is not None:
         for path in download_files(client, job, output):
             err.print(f"saved {path}")
+        verdict = verify_export([output])
+        for problem in verdict.problems:
+            err.print(f"[red]FAILED: {problem.file}: {problem.message}[/red]")
+        if not verdict.ok:
+            raise typer.Exit(3)
+        err.print(f"verified: manifest signed by key {verdict.key_id}; every file matches its SHA-256")
     typer.echo(job["id"])
 
 

@@ -51,10 +51,6 @@ MESSAGES = {
     JobStatus.SCHEDULED: "Export job is scheduled and waits for a worker.",
     JobStatus.STARTED: "Export job is running.",
 }
-PDF_NOT_PRODUCED = (
-    "Evidence PDFs (clickwrap_activities_as_pdfs) are not produced yet by this server; "
-    "only the CSV of activities is exported."
-)
 
 
 @dataclass(frozen=True)

@@ -17,21 +17,36 @@ from typing import Any, BinaryIO, cast
 
 from sqlalchemy import Engine, Select
 
+from clickproof import __version__
 from clickproof.blobstore.base import BlobStore
-from clickproof.domain.export_job import PDF_NOT_PRODUCED, ExportFile, ExportJob, ExportType, JobStatus
+from clickproof.domain.export_job import ExportFile, ExportJob, ExportType, JobStatus
 from clickproof.domain.export_request import Column
 from clickproof.domain.fields import Family
-from clickproof.domain.timestamps import parse_stored, utc_now
+from clickproof.domain.object_id import is_object_id
+from clickproof.domain.timestamps import format_stored, parse_stored, utc_now
+from clickproof.evidence.canonical_json import sha256_hex
+from clickproof.evidence.manifest import (
+    MANIFEST_EXPORT_TYPE,
+    MANIFEST_NAME,
+    ManifestFile,
+    manifest_body,
+    signed_manifest,
+)
+from clickproof.evidence.record import build_record
 from clickproof.export.attempt import LeaseLostError, StopRequestedError
 from clickproof.export.chunked_csv import ChunkedCsvExport
 from clickproof.export.csv_query import CsvQuery, OutputColumn, build_csv_query
 from clickproof.export.hashing_writer import HashingWriter
+from clickproof.export.pdf_renderer import EvidencePdfRenderer
 from clickproof.export.postgres_copy import export_postgres_csv
 from clickproof.export.sqlite_csv_process import export_sqlite_csv
+from clickproof.export.zip_parts import ZipPartWriter
 from clickproof.failpoints import failpoint
 from clickproof.query.parse import parse_filter
 from clickproof.query.sort import parse_sort
+from clickproof.services.evidence_keys import EvidenceKeys
 from clickproof.store.database import sqlite_file
+from clickproof.store.evidence import EvidenceStore
 from clickproof.store.export_chunks import ChunkStore
 from clickproof.store.export_jobs import ExportJobStore
 
@@ -45,10 +60,29 @@ class RunnerSettings:
     csv_bom: bool = False
     heartbeat_seconds: float = 1.0
     chunk_rows: int = 250_000
+    zip_part_bytes: int = 512 * 1024 * 1024
 
 
 def csv_file_name(job_id: str) -> str:
     return f"clickwrap_activities-{job_id}.csv"
+
+
+def pdf_part_name(job_id: str, part: int) -> str:
+    return f"clickwrap_activities_as_pdfs-{job_id}-part{part:04d}.zip"
+
+
+def pdf_entry_name(activity_id: str) -> str:
+    """The zip entry of an activity's PDF: its id, or a hash of it if the id is not an object id."""
+    return (
+        f"{activity_id}.pdf"
+        if is_object_id(activity_id)
+        else f"activity-{sha256_hex(activity_id.encode())[:24]}.pdf"
+    )
+
+
+def document_timestamp(job: ExportJob) -> int:
+    """The date written into every PDF of an export: the job's creation, so re-runs match."""
+    return int(job.created_time.timestamp())
 
 
 class ExportRunner:
@@ -58,14 +92,18 @@ class ExportRunner:
         jobs: ExportJobStore,
         blobs: BlobStore,
         settings: RunnerSettings,
+        keys: EvidenceKeys,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.engine = engine
         self.jobs = jobs
         self.blobs = blobs
         self.settings = settings
+        self.keys = keys
+        self.evidence = EvidenceStore(engine)
         self.clock = clock
         self.stopping = threading.Event()
+        self._local = threading.local()
         self.dispatch_chunk: Callable[[str, int], None] = lambda _job_id, _position: None
         self.chunked = ChunkedCsvExport(
             engine=engine,
@@ -77,6 +115,14 @@ class ExportRunner:
             clock=clock,
             stopping=self.stopping,
         )
+
+    def renderer(self) -> EvidencePdfRenderer:
+        """This thread's renderer (typst compilers are not shared between threads)."""
+        renderer: EvidencePdfRenderer | None = getattr(self._local, "renderer", None)
+        if renderer is None:
+            renderer = EvidencePdfRenderer()
+            self._local.renderer = renderer
+        return renderer
 
     def run(self, job_id: str, owner: str) -> None:
         job = self.jobs.claim(
@@ -115,8 +161,9 @@ class ExportRunner:
             return
         failpoint("export.before_commit")
         message = f"Export job completed: {rows} activities exported."
+        parts = sum(1 for f in files if f.export_type == ExportType.ACTIVITIES_PDFS.value)
         if ExportType.ACTIVITIES_PDFS.value in job.data.get("export_types", []):
-            message += " " + PDF_NOT_PRODUCED
+            message += f" {rows} evidence PDFs in {parts} zip file(s)."
         if self.jobs.succeed(
             job.id, attempt=job.attempt, now=self.clock(), message=message, files=files, processed=rows
         ):
@@ -157,6 +204,23 @@ class ExportRunner:
             cells_in_sql=self.engine.dialect.name == "postgresql",
         )
 
+    def _export(self, job: ExportJob, owner: str) -> tuple[list[ExportFile], int]:
+        query = self._query(job)
+        types = job.data.get("export_types") or [ExportType.ACTIVITIES_CSV.value]
+        with self.engine.connect() as conn:
+            count = int(conn.execute(query.count_statement).scalar_one())
+        progress = _Progress(self, job, count * len(types))
+        progress.beat(0, force=True)
+        files: list[ExportFile] = []
+        if ExportType.ACTIVITIES_CSV.value in types:
+            files.append(self._export_csv(job, query, count, owner, progress))
+            progress.offset += count
+        if ExportType.ACTIVITIES_PDFS.value in types:
+            files.extend(self._export_pdfs(job, progress, first_position=len(files)))
+        progress.beat(0, force=True)
+        files.append(self._write_manifest(job, files, count))
+        return files, count
+
     def write_rows(
         self,
         statement: Select[Any],
@@ -189,16 +253,14 @@ class ExportRunner:
             on_progress=on_progress,
         )
 
-    def _export(self, job: ExportJob, owner: str) -> tuple[list[ExportFile], int]:
-        query = self._query(job)
-        with self.engine.connect() as conn:
-            total = int(conn.execute(query.count_statement).scalar_one())
-        progress = _Progress(self, job, total)
-        progress.beat(0, force=True)
+    def _export_csv(
+        self, job: ExportJob, query: CsvQuery, count: int, owner: str, progress: _Progress
+    ) -> ExportFile:
+        """The CSV in one pass, or above `chunk_rows` in chunks that every worker helps with."""
         name = csv_file_name(job.id)
         key = f"{job.id}/{name}"
-        if total > self.settings.chunk_rows:
-            chunks = self.chunked.plan(job, query, total, self.settings.chunk_rows)
+        if count > self.settings.chunk_rows:
+            self.chunked.plan(job, query, count, self.settings.chunk_rows)
             chunks = self.chunked.coordinate(job, query, owner, self.dispatch_chunk, progress.beat)
             joined = self.chunked.join(chunks, query.columns, key, bom=self.settings.csv_bom)
             size, digest, rows = joined.size, joined.sha256, joined.rows
@@ -210,7 +272,7 @@ class ExportRunner:
                 )
             size, digest = out.size, out.sha256()
         progress.beat(rows, force=True)
-        csv_file = ExportFile(
+        return ExportFile(
             name=name,
             export_type=ExportType.ACTIVITIES_CSV.value,
             storage_key=key,
@@ -220,7 +282,6 @@ class ExportRunner:
             rows=rows,
             position=0,
         )
-        return [csv_file], rows
 
     def run_chunk(self, job_id: str, position: int, owner: str) -> None:
         """Run one chunk of a chunked export, if it is still to be done (any worker may)."""
@@ -240,6 +301,84 @@ class ExportRunner:
             # The chunk's lease runs out and the job's coordinator takes the chunk over.
             log.exception("export.chunk_failed job=%s chunk=%d", job_id, position)
 
+    def _export_pdfs(self, job: ExportJob, progress: _Progress, first_position: int) -> list[ExportFile]:
+        """One evidence PDF per activity, in the export's order, streamed into zip parts."""
+        data = job.data
+        renderer = self.renderer()
+        timestamp = document_timestamp(job)
+        writer = ZipPartWriter(
+            self.blobs,
+            part_name=lambda n: pdf_part_name(job.id, n),
+            storage_key=lambda name: f"{job.id}/{name}",
+            part_bytes=self.settings.zip_part_bytes,
+            date_time=job.created_time,
+        )
+        done = 0
+        try:
+            for activity, context in self.evidence.stream(
+                account_id=job.account_id,
+                site_id=job.site_id,
+                start=parse_stored(data["start_date"]),
+                end=parse_stored(data["end_date"]),
+                filter_node=parse_filter(data.get("filter")),
+                sort=parse_sort(data["sort"]),
+            ):
+                record = build_record(activity, context, export_id=job.id, drawable=renderer.drawable)
+                writer.add(pdf_entry_name(activity.id), renderer.render(record, timestamp=timestamp))
+                done += 1
+                progress.beat(done)  # throttled: a database write about once a second
+                if done % 25 == 0:
+                    failpoint("export.pdf_written")
+            parts = writer.close()
+        except BaseException:
+            writer.abort()
+            raise
+        return [
+            ExportFile(
+                name=p.name,
+                export_type=ExportType.ACTIVITIES_PDFS.value,
+                storage_key=p.storage_key,
+                content_type="application/zip",
+                size=p.size,
+                sha256=p.sha256,
+                rows=p.entries,
+                position=first_position + index,
+            )
+            for index, p in enumerate(parts)
+        ]
+
+    def _write_manifest(self, job: ExportJob, files: list[ExportFile], rows: int) -> ExportFile:
+        key = self.keys.for_site(job.site_id)
+        body = manifest_body(
+            export_id=job.id,
+            account_id=job.account_id,
+            site_id=job.site_id,
+            created_time=format_stored(job.created_time),
+            data=job.data,
+            row_count=rows,
+            files=[
+                ManifestFile(f.name, f.export_type, f.content_type, f.size, f.sha256, f.rows) for f in files
+            ],
+            version=__version__,
+            generated_time=format_stored(self.clock()),
+            key=key,
+        )
+        content = signed_manifest(body, key)
+        storage_key = f"{job.id}/{MANIFEST_NAME}"
+        with self.blobs.writer(storage_key) as handle:
+            out = HashingWriter(handle)
+            out.write(content)
+        return ExportFile(
+            name=MANIFEST_NAME,
+            export_type=MANIFEST_EXPORT_TYPE,
+            storage_key=storage_key,
+            content_type="application/json",
+            size=out.size,
+            sha256=out.sha256(),
+            rows=0,
+            position=len(files),
+        )
+
 
 class _Progress:
     """Throttled progress reports; each one renews the lease or reveals that it was lost."""
@@ -248,6 +387,7 @@ class _Progress:
         self.runner = runner
         self.job = job
         self.total = total
+        self.offset = 0  # rows already counted by earlier files of the export
         self.last = 0.0
 
     def beat(self, processed: int, force: bool = False) -> None:
@@ -262,7 +402,7 @@ class _Progress:
             attempt=self.job.attempt,
             now=self.runner.clock(),
             lease=self.runner.settings.lease,
-            processed=processed,
+            processed=self.offset + processed,
             total=self.total,
         )
         if not alive:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import select
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from sqlalchemy import Engine, Select
 
 from clickproof.export.csv_query import OutputColumn, compile_positional
 
+HEARTBEAT_WAIT = 0.25
 CHUNK = 1024 * 1024
 
 
@@ -73,10 +76,16 @@ def export_sqlite_csv(
         child.stdin.write(json.dumps(spec).encode())
         child.stdin.close()
         while True:
-            chunk = child.stdout.read(CHUNK)
-            if not chunk:
-                break
-            out.write(chunk)
+            # Wait at most HEARTBEAT_WAIT for output, so the lease is renewed (on_progress is
+            # throttled) even while the child starts up or runs a slow query.
+            ready, _, _ = select.select([child.stdout], [], [], HEARTBEAT_WAIT)
+            if ready:
+                # read1 returns what is buffered or one read of the pipe: nothing stays buffered
+                # behind select's back.
+                chunk = cast(io.BufferedReader, child.stdout).read1(CHUNK)
+                if not chunk:
+                    break
+                out.write(chunk)
             on_progress(rows[0])
         code = child.wait()
     except BaseException:

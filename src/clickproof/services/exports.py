@@ -15,10 +15,8 @@ from clickproof.blobstore.base import BlobStore
 from clickproof.domain.export_job import (
     JOB_NAME,
     MESSAGES,
-    PDF_NOT_PRODUCED,
     ExportFile,
     ExportJob,
-    ExportType,
     JobSource,
     JobStatus,
 )
@@ -73,8 +71,6 @@ class ExportService:
         data = request.to_data(columns)
         data["warnings"] = request.warnings
         message = MESSAGES[JobStatus.PENDING]
-        if ExportType.ACTIVITIES_PDFS in request.export_types:
-            message += " " + PDF_NOT_PRODUCED
         job_id = new_object_id()
         with self.engine.begin() as conn:
             self.jobs.create(

@@ -226,3 +226,15 @@ export_chunks = Table(
     Column("storage_key", String(500), nullable=True),
     Column("updated_time", UtcDateTime, nullable=False),
 )
+
+# One Ed25519 key per site signs its export manifests; the private key never leaves the server.
+site_evidence_keys = Table(
+    "site_evidence_keys",
+    metadata,
+    Column("site_id", Integer, ForeignKey("sites.id"), primary_key=True),
+    Column("key_id", String(64), nullable=False, unique=True),
+    Column("algorithm", String(16), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("private_key", String(64), nullable=False),
+    Column("created_time", UtcDateTime, nullable=False),
+)

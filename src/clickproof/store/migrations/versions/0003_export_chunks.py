@@ -1,7 +1,7 @@
 """export chunks
 
-Revision ID: 0002a
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-29 09:33:10.081147
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import clickproof.store.types
 
-revision = "0002a"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,69 @@
+"""Evidence routes: a site's manifest-verification key, and one activity's evidence PDF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from clickproof.api.contract import error_responses
+from clickproof.api.params import int_param
+from clickproof.bootstrap import System
+from clickproof.errors import ValidationError
+from clickproof.evidence.signing import ALGORITHM
+from clickproof.services.evidence_records import EvidenceRecords
+from clickproof.services.tokens import Permission
+
+
+def build_evidence_router(system: System) -> APIRouter:
+    router = APIRouter(prefix="/v1.1", tags=["Evidence"])
+    auth = system.auth
+    records = EvidenceRecords(system.evidence)
+
+    @router.get(
+        "/sites/{site_id}/evidence-key",
+        summary="The public key that signs this site's export manifests",
+        response_model=None,
+        responses=error_responses(400, 401, 403),
+    )
+    def evidence_key(request: Request) -> dict[str, Any]:
+        principal = auth.authenticate(request.headers.get("authorization"))
+        raw = request.path_params["site_id"]
+        if not raw.isdigit() or len(raw) > 10:
+            raise ValidationError("site_id must be a whole number", field="site_id", code="invalid_parameter")
+        site = auth.site_for(principal, int(raw), Permission.EXPORTS_READ)
+        key = system.keys.for_site(site.id)
+        return {
+            "site": site.id,
+            "algorithm": ALGORITHM,
+            "key_id": key.key_id,
+            "public_key": key.public_key,
+            "encoding": "base64 of the raw 32-byte Ed25519 public key; key_id is its SHA-256 in hex",
+        }
+
+    @router.get(
+        "/activity/{id}/record",
+        summary="Get the evidence PDF of one activity",
+        response_model=None,
+        responses={
+            200: {"description": "The evidence PDF.", "content": {"application/pdf": {}}},
+            **error_responses(400, 401, 403, 404),
+        },
+    )
+    def activity_record(request: Request) -> Response:
+        principal = auth.authenticate(request.headers.get("authorization"))
+        site_id = int_param(request, "site_id", default=None, minimum=1, maximum=2**31 - 1)
+        site = auth.site_for(principal, site_id, Permission.EXPORTS_READ)
+        name, pdf = records.render(site, request.path_params["id"])
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "no-store",
+            },
+        )
+
+    return router

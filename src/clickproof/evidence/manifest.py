@@ -1,0 +1,109 @@
+"""manifest.json: what an export contains and how to check it, signed with the site's Ed25519 key.
+
+The signed part is `manifest`; its canonical JSON (sorted keys, no spaces, UTF-8) is what the
+signature covers, so the file's own layout (indentation) does not matter. Deterministic apart
+from `generated_time`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from clickproof.evidence.canonical_json import canonical_json
+from clickproof.evidence.signing import ALGORITHM, SigningKey, sign
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_FORMAT = "clickproof-evidence-manifest/1"
+MANIFEST_EXPORT_TYPE = "manifest"
+REQUEST_KEYS = (
+    "start_date",
+    "end_date",
+    "sort",
+    "filter",
+    "select",
+    "standard_all",
+    "connection_all",
+    "custom_all",
+    "export_types",
+    "columns",
+)
+
+
+@dataclass(frozen=True)
+class ManifestFile:
+    name: str
+    export_type: str
+    content_type: str
+    size: int
+    sha256: str
+    rows: int
+
+
+def manifest_body(
+    *,
+    export_id: str,
+    account_id: int,
+    site_id: int,
+    created_time: str,
+    data: dict[str, Any],
+    row_count: int,
+    files: list[ManifestFile],
+    version: str,
+    generated_time: str,
+    key: SigningKey,
+) -> dict[str, Any]:
+    return {
+        "format": MANIFEST_FORMAT,
+        "export_id": export_id,
+        "account": account_id,
+        "site": site_id,
+        "created_time": created_time,
+        "request": {k: data.get(k) for k in REQUEST_KEYS},
+        "filter_description": data.get("filter_description", ""),
+        "window": {
+            "field": "created_time",
+            "start": data["start_date"],
+            "end": data["end_date"],
+            "meaning": "start <= created_time < end",
+        },
+        "row_count": row_count,
+        "files": [
+            {
+                "name": f.name,
+                "export_type": f.export_type,
+                "content_type": f.content_type,
+                "size": f.size,
+                "sha256": f.sha256,
+                "rows": f.rows,
+            }
+            for f in files
+        ],
+        "generator": {"name": "clickproof", "version": version},
+        "generated_time": generated_time,
+        "key_id": key.key_id,
+    }
+
+
+SIGNATURE_COVERS = "canonical JSON of the manifest member: sorted keys, no whitespace, UTF-8"
+
+
+def manifest_file_bytes(body: dict[str, Any], *, key_id: str, public_key: str, signature: str) -> bytes:
+    """The one layout of manifest.json: verification rebuilds it and compares bytes."""
+    document = {
+        "manifest": body,
+        "signature": {
+            "algorithm": ALGORITHM,
+            "key_id": key_id,
+            "public_key": public_key,
+            "covers": SIGNATURE_COVERS,
+            "value": signature,
+        },
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def signed_manifest(body: dict[str, Any], key: SigningKey) -> bytes:
+    signature = sign(key, canonical_json(body))
+    return manifest_file_bytes(body, key_id=key.key_id, public_key=key.public_key, signature=signature)

@@ -1,0 +1,232 @@
+"""One activity's evidence record: the exact values (canonical JSON, fingerprinted) and the
+certificate as printed (sanitized text in sections). Pure: no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from clickproof import __version__
+from clickproof.domain.activity import Activity
+from clickproof.domain.timestamps import format_stored
+from clickproof.evidence.canonical_json import canonical_json, sha256_hex
+from clickproof.evidence.contract_text import contract_blocks, merge_values
+from clickproof.evidence.display_text import display_label, display_value
+
+# Ironclad's reserved signer properties, in the order printed.
+RESERVED_SIGNER_PROPERTIES = (
+    "email",
+    "first_name",
+    "last_name",
+    "full_name",
+    "company_name",
+    "title",
+    "mobile_number",
+)
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    id: str
+    title: str
+    version_number: int
+    full_version_number: str
+    published_time: datetime | None
+    effective_time: datetime | None
+    body: str
+
+
+@dataclass(frozen=True)
+class EvidenceContext:
+    """What the certificate prints beside the activity: who, where, which agreement."""
+
+    site_id: int
+    site_name: str
+    contract_id: int
+    contract_title: str
+    version: VersionInfo
+    group_id: int | None
+    group_title: str | None
+    signer_properties: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    activity_id: str
+    activity_json: bytes  # canonical JSON of the activity; its SHA-256 is the fingerprint
+    context_json: bytes  # canonical JSON of the context printed beside it
+    fingerprint: str
+    certificate: dict[str, Any]  # the certificate page's data, sanitized for printing
+    text_key: str  # identifies the contract text pages: same key, same pages
+    contract_text: dict[str, Any]  # the contract text pages' data
+
+
+def activity_document(activity: Activity) -> dict[str, Any]:
+    """The activity as exact values, with the export's standard field names."""
+    return {
+        "id": activity.id,
+        "uuid": activity.uuid,
+        "account": activity.account_id,
+        "site": activity.site_id,
+        "signer_id": activity.signer_id,
+        "event_type": activity.event_type,
+        "execution_method": activity.execution_method,
+        "contract": activity.contract_id,
+        "version": activity.version_id,
+        "version_number": activity.version_number,
+        "group": activity.group_id,
+        "batch": activity.batch,
+        "session": activity.session,
+        "created_time": format_stored(activity.created_time),
+        "event_time": None if activity.event_time is None else format_stored(activity.event_time),
+        "test_mode": activity.test_mode,
+        "connection_data": activity.connection_data,
+        "custom_data": activity.custom_data,
+        "render_data": activity.render_data,
+    }
+
+
+def context_document(context: EvidenceContext) -> dict[str, Any]:
+    v = context.version
+    return {
+        "site": {"id": context.site_id, "name": context.site_name},
+        "contract": {"id": context.contract_id, "title": context.contract_title},
+        "version": {
+            "id": v.id,
+            "title": v.title,
+            "version_number": v.version_number,
+            "full_version_number": v.full_version_number,
+            "published_time": _time(v.published_time),
+            "effective_time": _time(v.effective_time),
+            "body_sha256": sha256_hex(v.body.encode("utf-8", "surrogatepass")),
+        },
+        "group": None if context.group_id is None else {"id": context.group_id, "title": context.group_title},
+        "signer_properties": context.signer_properties,
+    }
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else format_stored(value)
+
+
+def build_record(
+    activity: Activity,
+    context: EvidenceContext,
+    *,
+    export_id: str | None,
+    drawable: frozenset[int] | None = None,
+) -> EvidenceRecord:
+    """The record of `activity`; characters outside `drawable` (the fonts' coverage) print as markers."""
+
+    def _rows(pairs: list[tuple[str, Any]]) -> list[list[str | None]]:
+        return [[display_label(k, drawable), display_value(v, drawable=drawable)] for k, v in pairs]
+
+    def _family(data: dict[str, Any]) -> list[list[str | None]]:
+        return _rows(sorted(data.items()))
+
+    def show(text: str, limit: int) -> str | None:
+        return display_value(text, limit, drawable)
+
+    doc = activity_document(activity)
+    activity_json = canonical_json(doc)
+    fingerprint = sha256_hex(activity_json)
+    context_doc = context_document(context)
+    v = context.version
+    signer = context.signer_properties or {}
+    export_label = export_id if export_id is not None else "single record (no export)"
+    header_left = show(f"{context.site_name} · clickwrap evidence record", 120)
+    common = {
+        "doc_title": show(f"Evidence record {activity.id}", 80),
+        "header_left": header_left,
+        "header_right": show(f"activity {activity.id}", 80),
+        "footer_left": f"clickproof {__version__} · export {export_label}",
+    }
+    certificate = {
+        **common,
+        "footer_part": "certificate page",
+        "title": "Certificate of acceptance",
+        "subtitle": show(
+            f"{activity.event_type} · {context.contract_title} · version {v.full_version_number}", 200
+        ),
+        "stamp": f"recorded {doc['created_time']}",
+        "sections": [
+            {
+                "title": "Event",
+                "rows": _rows(
+                    [
+                        ("event type", activity.event_type),
+                        ("execution method", activity.execution_method),
+                        ("created time (UTC)", doc["created_time"]),
+                        ("event time (UTC)", doc["event_time"]),
+                        ("test mode", activity.test_mode),
+                        ("batch", activity.batch),
+                        ("session", activity.session),
+                        ("activity id", activity.id),
+                        ("activity uuid", activity.uuid),
+                    ]
+                ),
+            },
+            {
+                "title": "Signer",
+                "rows": _rows(
+                    [("signer id", activity.signer_id)]
+                    + [(name.replace("_", " "), signer.get(name)) for name in RESERVED_SIGNER_PROPERTIES]
+                ),
+            },
+            {
+                "title": "Agreement",
+                "rows": _rows(
+                    [
+                        ("site", f"{context.site_name} (id {context.site_id})"),
+                        ("contract", f"{context.contract_title} (id {context.contract_id})"),
+                        ("version id", v.id),
+                        ("version", f"{v.full_version_number} (number {v.version_number})"),
+                        ("published time (UTC)", _time(v.published_time)),
+                        ("effective time (UTC)", _time(v.effective_time)),
+                        (
+                            "group",
+                            None
+                            if context.group_id is None
+                            else f"{context.group_title} (id {context.group_id})",
+                        ),
+                    ]
+                ),
+            },
+            {"title": "Connection data", "rows": _family(activity.connection_data)},
+            {"title": "Custom data", "rows": _family(activity.custom_data)},
+            {"title": "Render data", "rows": _family(activity.render_data)},
+        ],
+        "integrity_note": (
+            f"Export {export_label}. SHA-256 of the activity's canonical JSON (sorted keys, no spaces, "
+            "UTF-8), attached to this PDF as activity.json; the context printed above is attached as "
+            "context.json:"
+        ),
+        "fingerprint": fingerprint,
+    }
+    values = merge_values(v.body, activity.render_data, drawable)
+    text_common = {
+        **common,
+        "doc_title": show(f"Accepted text of {v.title}", 200),
+        "header_right": show(f"version {v.id}", 80),
+    }
+    text_key = sha256_hex(canonical_json({"body": v.body, "values": values, **text_common}))
+    contract_text = {
+        **text_common,
+        "footer_part": "accepted text page",
+        "preamble": show(
+            f"Text of {v.title} (version {v.full_version_number}, id {v.id}) as accepted, "
+            "with the activity's render data merged into its fields.",
+            300,
+        ),
+        "blocks": [{"kind": b.kind, "text": b.text} for b in contract_blocks(v.body, values, drawable)],
+    }
+    return EvidenceRecord(
+        activity_id=activity.id,
+        activity_json=activity_json,
+        context_json=canonical_json(context_doc),
+        fingerprint=fingerprint,
+        certificate=certificate,
+        text_key=text_key,
+        contract_text=contract_text,
+    )

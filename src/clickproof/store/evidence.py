@@ -1,0 +1,140 @@
+"""All SQL that loads activities with what their evidence PDFs print beside them: site, contract,
+version, group and signer properties. Streams in the export's total order, memory flat."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, Select, and_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from clickproof.domain.activity import Activity
+from clickproof.evidence.record import EvidenceContext, VersionInfo
+from clickproof.query.ast import Node
+from clickproof.query.sort import SortKey
+from clickproof.query.sql import STANDARD_COLUMNS, compile_filter
+from clickproof.store.tables import activities, contracts, groups, signers, sites, versions
+
+EVIDENCE_BATCH_ROWS = 500
+
+_COLUMNS = (
+    *activities.c,
+    sites.c.name.label("site_name"),
+    contracts.c.title.label("contract_title"),
+    versions.c.title.label("version_title"),
+    versions.c.full_version_number,
+    versions.c.published_time,
+    versions.c.effective_time,
+    versions.c.body.label("version_body"),
+    groups.c.title.label("group_title"),
+    signers.c.properties.label("signer_properties"),
+)
+
+
+def _joined(where: ColumnElement[bool]) -> Select[Any]:
+    joined = (
+        activities.join(sites, sites.c.id == activities.c.site_id)
+        .join(contracts, contracts.c.id == activities.c.contract_id)
+        .join(versions, versions.c.id == activities.c.version_id)
+        .outerjoin(groups, groups.c.id == activities.c.group_id)
+        .outerjoin(
+            signers,
+            and_(signers.c.site_id == activities.c.site_id, signers.c.signer_id == activities.c.signer_id),
+        )
+    )
+    return select(*_COLUMNS).select_from(joined).where(where)
+
+
+def _evidence(row: Any) -> tuple[Activity, EvidenceContext]:
+    m = row._mapping
+    activity = Activity(
+        id=m["id"],
+        uuid=m["uuid"],
+        account_id=m["account_id"],
+        site_id=m["site_id"],
+        signer_id=m["signer_id"],
+        group_id=m["group_id"],
+        contract_id=m["contract_id"],
+        version_id=m["version_id"],
+        version_number=m["version_number"],
+        event_type=m["event_type"],
+        execution_method=m["execution_method"],
+        batch=m["batch"],
+        session=m["session"],
+        created_time=m["created_time"],
+        event_time=m["event_time"],
+        test_mode=bool(m["test_mode"]),
+        connection_data=m["connection_data"],
+        custom_data=m["custom_data"],
+        render_data=m["render_data"],
+    )
+    context = EvidenceContext(
+        site_id=m["site_id"],
+        site_name=m["site_name"],
+        contract_id=m["contract_id"],
+        contract_title=m["contract_title"],
+        version=VersionInfo(
+            id=m["version_id"],
+            title=m["version_title"],
+            version_number=m["version_number"],
+            full_version_number=m["full_version_number"],
+            published_time=m["published_time"],
+            effective_time=m["effective_time"],
+            body=m["version_body"],
+        ),
+        group_id=m["group_id"],
+        group_title=m["group_title"],
+        signer_properties=m["signer_properties"],
+    )
+    return activity, context
+
+
+class EvidenceStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def one(
+        self, *, account_id: int, site_id: int, activity_id: str
+    ) -> tuple[Activity, EvidenceContext] | None:
+        where = and_(
+            activities.c.id == activity_id,
+            activities.c.account_id == account_id,
+            activities.c.site_id == site_id,
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(_joined(where)).first()
+        return None if row is None else _evidence(row)
+
+    def stream(
+        self,
+        *,
+        account_id: int,
+        site_id: int,
+        start: datetime,
+        end: datetime,
+        filter_node: Node | None,
+        sort: tuple[SortKey, ...],
+    ) -> Iterator[tuple[Activity, EvidenceContext]]:
+        """The export's activities in its total order (the same rows, in the same order, as its CSV)."""
+        dialect = self.engine.dialect.name
+        where = and_(
+            activities.c.account_id == account_id,
+            activities.c.site_id == site_id,
+            activities.c.created_time >= start,
+            activities.c.created_time < end,
+            compile_filter(filter_node, dialect),
+        )
+        order = [
+            STANDARD_COLUMNS[k.field].desc() if k.descending else STANDARD_COLUMNS[k.field].asc()
+            for k in sort
+        ]
+        statement = _joined(where).order_by(*order)
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=EVIDENCE_BATCH_ROWS).execute(
+                statement
+            )
+            for partition in result.partitions():
+                for row in partition:
+                    yield _evidence(row)
