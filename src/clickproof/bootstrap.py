@@ -12,12 +12,18 @@ from clickproof.config import Settings
 from clickproof.export.runner import ExportRunner, RunnerSettings
 from clickproof.jobs.queue import JobQueue, sqlite_queue
 from clickproof.jobs.sweeper import Sweeper
+from clickproof.services.catalog import CatalogService
 from clickproof.services.download_links import LinkSigner, load_secret_key
 from clickproof.services.exports import ExportService
+from clickproof.services.idempotency import IdempotencyService
+from clickproof.services.imports import ImportService
+from clickproof.services.ingest import IngestService
 from clickproof.services.tokens import TokenAuthenticator
 from clickproof.store.activities import ActivityStore
+from clickproof.store.catalog import CatalogStore
 from clickproof.store.database import create_db_engine, migrate
 from clickproof.store.export_jobs import ExportJobStore
+from clickproof.store.idempotency import IdempotencyStore
 from clickproof.store.tenants import TenantStore
 
 
@@ -33,6 +39,10 @@ class System:
     queue: JobQueue
     sweeper: Sweeper
     exports: ExportService
+    catalog: CatalogService
+    ingest: IngestService
+    imports: ImportService
+    idempotency: IdempotencyService
     running: list[str] = field(default_factory=list)
 
     def start_background(self) -> None:
@@ -88,4 +98,20 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
     exports = ExportService(
         engine, jobs, activities, blobs, signer, auth, queue.dispatch, settings.url_ttl_seconds
     )
-    return System(settings, engine, tenants, activities, jobs, auth, runner, queue, sweeper, exports)
+    catalog_store = CatalogStore(engine)
+    return System(
+        settings,
+        engine,
+        tenants,
+        activities,
+        jobs,
+        auth,
+        runner,
+        queue,
+        sweeper,
+        exports,
+        catalog=CatalogService(engine, catalog_store),
+        ingest=IngestService(engine, tenants, catalog_store, activities),
+        imports=ImportService(engine, catalog_store, activities),
+        idempotency=IdempotencyService(IdempotencyStore(engine)),
+    )

@@ -12,6 +12,9 @@ from fastapi.openapi.utils import get_openapi
 from clickproof import __version__
 from clickproof.api.contract import SEED
 from clickproof.api.error_handlers import install_error_handlers
+from clickproof.api.routes_activity import build_activity_router
+from clickproof.api.routes_activity_api import build_activity_api_router
+from clickproof.api.routes_catalog import build_catalog_router
 from clickproof.api.routes_exports import build_export_router
 from clickproof.bootstrap import System
 
@@ -32,11 +35,14 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
     app = FastAPI(
         title="clickproof REST API",
         version="v1.1",
-        description="Clickwrap evidence exports, compatible with Ironclad Clickwrap's v1.1 Extraction API.",
+        description="Clickwrap evidence: recording (Activity API, REST, bulk import) and exports, compatible with Ironclad Clickwrap's v1.1 APIs.",
         lifespan=lifespan,
     )
     install_error_handlers(app)
     app.include_router(build_export_router(system))
+    app.include_router(build_activity_router(system))
+    app.include_router(build_catalog_router(system))
+    app.include_router(build_activity_api_router(system))
 
     @app.get("/health", tags=["Operations"], summary="Liveness and version")
     def health() -> dict[str, str]:

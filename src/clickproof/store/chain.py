@@ -52,7 +52,7 @@ def read_head(conn: Connection, site_id: int) -> ChainHead | None:
 
 def chained_row(activity: Activity, seq: int, prev: str) -> dict[str, Any]:
     """The stored row of an activity at position `seq` after the link `prev`, with its hashes."""
-    row = {
+    row: dict[str, Any] = {
         "id": activity.id,
         "uuid": activity.uuid,
         "account_id": activity.account_id,

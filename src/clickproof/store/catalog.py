@@ -1,0 +1,134 @@
+"""All SQL about a site's contracts, versions, groups and signers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from clickproof.store.tables import contracts, groups, signers, versions
+
+PUBLISHED = "published"
+
+
+class CatalogStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- reads used by the Activity API (inside the caller's connection) ---------------------
+
+    def contracts_by_id(self, conn: Connection, site_id: int, ids: Sequence[int]) -> dict[int, Any]:
+        if not ids:
+            return {}
+        rows = conn.execute(
+            select(contracts).where(contracts.c.site_id == site_id, contracts.c.id.in_(list(ids)))
+        )
+        return {int(r.id): r for r in rows}
+
+    def versions_by_id(self, conn: Connection, site_id: int, ids: Sequence[str]) -> dict[str, Any]:
+        if not ids:
+            return {}
+        rows = conn.execute(
+            select(versions.c.id, versions.c.contract_id, versions.c.version_number, versions.c.status).where(
+                versions.c.site_id == site_id, versions.c.id.in_(list(ids))
+            )
+        )
+        return {str(r.id): r for r in rows}
+
+    def latest_published(self, conn: Connection, contract_ids: Sequence[int]) -> dict[int, Any]:
+        """contract id → its newest published version (highest number, then minor number)."""
+        if not contract_ids:
+            return {}
+        rows = conn.execute(
+            select(versions.c.id, versions.c.contract_id, versions.c.version_number)
+            .where(versions.c.contract_id.in_(list(contract_ids)), versions.c.status == PUBLISHED)
+            .order_by(versions.c.contract_id, versions.c.version_number, versions.c.minor_version_number)
+        )
+        return {int(r.contract_id): r for r in rows}  # the last row per contract wins
+
+    def group(self, conn: Connection, site_id: int, *, group_id: int | None, key: str | None) -> Any | None:
+        query = select(groups).where(groups.c.site_id == site_id)
+        query = (
+            query.where(groups.c.id == group_id) if group_id is not None else query.where(groups.c.key == key)
+        )
+        return conn.execute(query).first()
+
+    def ensure_signer(
+        self,
+        conn: Connection,
+        site_id: int,
+        signer_id: str,
+        properties: dict[str, Any],
+        now: datetime,
+        *,
+        update_existing: bool,
+    ) -> None:
+        """Create the signer on first sight; change its properties only when asked (`updated`)."""
+        values = {"site_id": site_id, "signer_id": signer_id, "properties": properties, "created_time": now}
+        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(dialect_insert(signers).values(values).on_conflict_do_nothing())
+        if update_existing and properties:
+            row = conn.execute(
+                select(signers.c.properties).where(
+                    signers.c.site_id == site_id, signers.c.signer_id == signer_id
+                )
+            ).scalar_one()
+            conn.execute(
+                update(signers)
+                .where(signers.c.site_id == site_id, signers.c.signer_id == signer_id)
+                .values(properties={**dict(row), **properties})
+            )
+
+    def delete_signer(self, conn: Connection, site_id: int, signer_id: str) -> None:
+        conn.execute(delete(signers).where(signers.c.site_id == site_id, signers.c.signer_id == signer_id))
+
+    # --- REST: create and read ----------------------------------------------------------------
+
+    def insert(self, conn: Connection, table: Table, values: dict[str, Any]) -> Any:
+        return conn.execute(insert(table).returning(table.c.id).values(values)).scalar_one()
+
+    def get(self, table: Table, site_id: int, object_id: object) -> Any | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(table).where(table.c.site_id == site_id, table.c.id == object_id)
+            ).first()
+
+    def page(
+        self, table: Table, site_id: int, *, offset: int, limit: int, where: Any = None
+    ) -> tuple[list[Any], int]:
+        condition = table.c.site_id == site_id
+        if where is not None:
+            condition = condition & where
+        with self.engine.connect() as conn:
+            total = int(conn.execute(select(func.count()).select_from(table).where(condition)).scalar_one())
+            rows = list(
+                conn.execute(select(table).where(condition).order_by(table.c.id).offset(offset).limit(limit))
+            )
+        return rows, total
+
+    def signer(self, site_id: int, signer_id: str) -> Any | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(signers).where(signers.c.site_id == site_id, signers.c.signer_id == signer_id)
+            ).first()
+
+    def next_version_number(self, conn: Connection, contract_id: int) -> int:
+        current = conn.execute(
+            select(func.max(versions.c.version_number)).where(versions.c.contract_id == contract_id)
+        ).scalar_one()
+        return int(current or 0) + 1
+
+    def publish(self, conn: Connection, version_id: str, now: datetime) -> None:
+        conn.execute(
+            update(versions)
+            .where(versions.c.id == version_id)
+            .values(
+                status=PUBLISHED,
+                published_time=now,
+                effective_time=func.coalesce(versions.c.effective_time, now),
+            )
+        )
