@@ -172,13 +172,10 @@ class ImportService:
 
         def check_foreign() -> None:
             with self.engine.connect() as conn:
-                owners = dict(
-                    conn.execute(
-                        select(activities.c.id, activities.c.site_id).where(
-                            activities.c.id.in_([i for _, i in pending])
-                        )
-                    ).tuples()
+                query = select(activities.c.id, activities.c.site_id).where(
+                    activities.c.id.in_([i for _, i in pending])
                 )
+                owners = {str(r.id): int(r.site_id) for r in conn.execute(query)}
             for line, activity_id in pending:
                 if activity_id in owners and owners[activity_id] != site.id:
                     add(line, RowError("id", f"activity {activity_id} belongs to another site"))
