@@ -9,6 +9,7 @@ from sqlalchemy import Engine, func, select
 
 from clickproof.domain.chain import GENESIS, PersonalPart, link_hash, pii_hash, record_json, sha256_hex
 from clickproof.store.chain import read_head
+from clickproof.store.erasure import erased_counts
 from clickproof.store.tables import activities, chain_heads
 
 _COLUMNS = [c for c in activities.c if c.name not in ("connection_data", "custom_data", "render_data")]
@@ -42,6 +43,8 @@ def _problem(row: Any, expected_seq: int, prev: str) -> str | None:
             return "personal data (signer_id, connection/custom/render data) was changed"
     elif row.erased_time is None:
         return "personal data salt is missing but no erasure was recorded"
+    elif row.signer_id is not None or row.connection_data or row.custom_data or row.render_data:
+        return "personal data was written back onto an erased activity"
     if sha256_hex(record_json(data, row.pii_hash)) != row.content_hash:
         return "the record was changed (content_hash does not match)"
     if link_hash(prev, row.content_hash) != row.chain_hash:
@@ -96,6 +99,16 @@ def verify_site(engine: Engine, site_id: int) -> ChainReport:
                 None,
                 f"the chain head says {head_seq} links but {seq} were found "
                 "(links at the end were deleted, or the head was changed)",
+            )
+        marked, logged = erased_counts(conn, site_id)
+        if marked > logged:
+            return ChainReport(
+                site_id,
+                seq,
+                prev,
+                None,
+                None,
+                f"{marked} activities are marked erased but the erasure log accounts for {logged}",
             )
         return ChainReport(site_id, seq, prev)
 
