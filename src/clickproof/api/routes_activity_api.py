@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from clickproof.api.body import query_dict, read_params_body
 from clickproof.api.contract import error_responses, json_response
@@ -78,7 +79,7 @@ def build_activity_api_router(system: System) -> APIRouter:
     )
     async def send_post(request: Request) -> JSONResponse:
         params = {**query_dict(list(request.query_params.multi_items())), **(await read_params_body(request))}
-        return send(params, request)
+        return await run_in_threadpool(send, params, request)
 
     @router.get(
         "/latest",

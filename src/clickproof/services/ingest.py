@@ -5,6 +5,7 @@ versions did the signer accept?)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from clickproof.domain.object_id import new_object_id
 from clickproof.domain.send_request import LookupRequest, SendRequest
 from clickproof.domain.timestamps import format_instant, utc_now
 from clickproof.errors import NotFoundError, ValidationError
+from clickproof.services.group_commit import GroupCommitter, WriteItem
 from clickproof.store.activities import ActivityStore
 from clickproof.store.catalog import CatalogStore
 from clickproof.store.tables import activities
@@ -39,6 +41,7 @@ class IngestService:
         self.tenants = tenants
         self.catalog = catalog
         self.activities = activities
+        self.committer = GroupCommitter(engine, activities.insert_many)
 
     def site(self, conn: Connection, access_id: str) -> Site:
         site = self.tenants.site_by_access_id(conn, access_id)
@@ -96,47 +99,46 @@ class IngestService:
     def send(self, request: SendRequest) -> SendResult:
         now = utc_now()
         batch = new_object_id(now.timestamp())
-        with self.engine.begin() as conn:
+        with self.engine.connect() as conn:
             site = self.site(conn, request.site_access_id)
             group_id, resolved = self._resolve(conn, site, request)
-            if request.signer_id is not None:
-                properties = {
-                    k: request.custom_data[k] for k in SIGNER_PROPERTIES if k in request.custom_data
-                }
-                self.catalog.ensure_signer(
-                    conn,
-                    site.id,
-                    request.signer_id,
-                    properties,
-                    now,
-                    update_existing=request.event_type == "updated",
+        signer_writes: list[Callable[[Connection], None]] = []
+        if request.signer_id is not None:
+            signer_id = request.signer_id
+            properties = {k: request.custom_data[k] for k in SIGNER_PROPERTIES if k in request.custom_data}
+            update_existing = request.event_type == "updated"
+            signer_writes.append(
+                lambda conn: self.catalog.ensure_signer(
+                    conn, site.id, signer_id, properties, now, update_existing=update_existing
                 )
-            batch_rows = [
-                Activity(
-                    id=new_object_id(now.timestamp()),
-                    uuid=request.uuid or str(uuid.uuid4()),
-                    account_id=site.account_id,
-                    site_id=site.id,
-                    signer_id=request.signer_id,
-                    group_id=group_id,
-                    contract_id=contract_id,
-                    version_id=version_id,
-                    version_number=version_number,
-                    event_type=request.event_type,
-                    execution_method=request.execution_method,
-                    batch=batch,
-                    session=request.session,
-                    created_time=now,
-                    event_time=now,
-                    test_mode=request.test_mode,
-                    connection_data=dict(request.connection_data),
-                    custom_data=dict(request.custom_data),
-                    render_data=dict(request.render_data),
-                    source="send",
-                )
-                for contract_id, version_id, version_number in resolved
-            ]
-            self.activities.insert_many(conn, batch_rows)
+            )
+        batch_rows = [
+            Activity(
+                id=new_object_id(now.timestamp()),
+                uuid=request.uuid or str(uuid.uuid4()),
+                account_id=site.account_id,
+                site_id=site.id,
+                signer_id=request.signer_id,
+                group_id=group_id,
+                contract_id=contract_id,
+                version_id=version_id,
+                version_number=version_number,
+                event_type=request.event_type,
+                execution_method=request.execution_method,
+                batch=batch,
+                session=request.session,
+                created_time=now,
+                event_time=now,
+                test_mode=request.test_mode,
+                connection_data=dict(request.connection_data),
+                custom_data=dict(request.custom_data),
+                render_data=dict(request.render_data),
+                source="send",
+            )
+            for contract_id, version_id, version_number in resolved
+        ]
+        # Sends of one process share write transactions (services/group_commit).
+        self.committer.submit(WriteItem(signer_writes, batch_rows))
         return SendResult(batch, [a.id for a in batch_rows], format_instant(now))
 
     def _lookup(self, request: LookupRequest) -> tuple[list[int], dict[int, Any], dict[int, tuple[str, int]]]:
