@@ -13,6 +13,7 @@ from clickproof.export.runner import ExportRunner, RunnerSettings
 from clickproof.jobs.queue import JobQueue, sqlite_queue
 from clickproof.jobs.sweeper import Sweeper
 from clickproof.services.catalog import CatalogService
+from clickproof.services.catalog_cache import CatalogCache
 from clickproof.services.download_links import LinkSigner, load_secret_key
 from clickproof.services.exports import ExportService
 from clickproof.services.idempotency import IdempotencyService
@@ -99,6 +100,7 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
         engine, jobs, activities, blobs, signer, auth, queue.dispatch, settings.url_ttl_seconds
     )
     catalog_store = CatalogStore(engine)
+    catalog_cache = CatalogCache(engine, settings.catalog_cache_seconds)
     return System(
         settings,
         engine,
@@ -110,8 +112,8 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
         queue,
         sweeper,
         exports,
-        catalog=CatalogService(engine, catalog_store),
-        ingest=IngestService(engine, tenants, catalog_store, activities),
+        catalog=CatalogService(engine, catalog_store, catalog_cache.clear),
+        ingest=IngestService(engine, tenants, catalog_store, activities, catalog_cache),
         imports=ImportService(engine, catalog_store, activities),
         idempotency=IdempotencyService(IdempotencyStore(engine)),
     )

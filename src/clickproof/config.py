@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     csv_bom: bool = Field(
         default=False, description="Start CSV files with a UTF-8 byte order mark (for Excel)."
     )
+    catalog_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="How long the Activity API may use a site's cached contracts and versions.",
+    )
     url_ttl_seconds: int = Field(default=900, ge=1, le=86400, description="Lifetime of a download link.")
 
     @cached_property

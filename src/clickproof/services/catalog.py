@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -29,14 +30,19 @@ class ConflictError(ClickproofError):
 
 
 class CatalogService:
-    def __init__(self, engine: Engine, store: CatalogStore) -> None:
+    def __init__(
+        self, engine: Engine, store: CatalogStore, changed: Callable[[], None] = lambda: None
+    ) -> None:
         self.engine = engine
         self.store = store
+        self.changed = changed  # clears the Activity API's catalogue cache
 
     def _insert(self, table: Any, values: dict[str, Any], what: str) -> Any:
         try:
             with self.engine.begin() as conn:
-                return self.store.insert(conn, table, values)
+                inserted = self.store.insert(conn, table, values)
+            self.changed()
+            return inserted
         except IntegrityError:
             raise ConflictError(
                 f"a {what} with this id or key exists already on this site", field="key"
@@ -88,6 +94,7 @@ class CatalogService:
                     self.store.publish(conn, version_id, now)
         except IntegrityError:
             raise ConflictError("a version with this id exists already", field="id") from None
+        self.changed()
         return self.version(site, version_id)
 
     def version(self, site: Site, version_id: str) -> Any:
@@ -101,6 +108,7 @@ class CatalogService:
         if version.status != PUBLISHED:
             with self.engine.begin() as conn:
                 self.store.publish(conn, version.id, utc_now())
+            self.changed()
         return self.version(site, version_id)
 
     def latest_versions(self, contract_ids: list[int]) -> dict[int, tuple[str | None, str | None]]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
@@ -16,11 +15,12 @@ from clickproof.domain.object_id import new_object_id
 from clickproof.domain.send_request import LookupRequest, SendRequest
 from clickproof.domain.timestamps import format_instant, utc_now
 from clickproof.errors import NotFoundError, ValidationError
+from clickproof.services.catalog_cache import CatalogCache, SiteCatalog
 from clickproof.services.group_commit import GroupCommitter, WriteItem
 from clickproof.store.activities import ActivityStore
 from clickproof.store.catalog import CatalogStore
 from clickproof.store.tables import activities
-from clickproof.store.tenants import Site, TenantStore
+from clickproof.store.tenants import TenantStore
 
 # Reserved signer properties taken from `cus` into the signer record (domain.md §1, Signer).
 SIGNER_PROPERTIES = ("first_name", "last_name", "name", "company_name", "title", "email", "mobile_number")
@@ -35,73 +35,86 @@ class SendResult:
 
 class IngestService:
     def __init__(
-        self, engine: Engine, tenants: TenantStore, catalog: CatalogStore, activities: ActivityStore
+        self,
+        engine: Engine,
+        tenants: TenantStore,
+        catalog: CatalogStore,
+        activities: ActivityStore,
+        cache: CatalogCache,
     ) -> None:
         self.engine = engine
+        self.cache = cache
         self.tenants = tenants
         self.catalog = catalog
         self.activities = activities
         self.committer = GroupCommitter(engine, activities.insert_many)
 
-    def site(self, conn: Connection, access_id: str) -> Site:
-        site = self.tenants.site_by_access_id(conn, access_id)
-        if site is None:
+    def catalog_of(self, access_id: str) -> SiteCatalog:
+        found = self.cache.get(access_id)
+        if found is None:
             raise NotFoundError("no site has this access id", field="sid", code="site_not_found")
-        return site
+        return found
 
+    @staticmethod
     def _group_contracts(
-        self, conn: Connection, site: Site, group_id: int | None, key: str | None
+        catalog: SiteCatalog, group_id: int | None, key: str | None
     ) -> tuple[int | None, list[int]]:
         if group_id is None and key is None:
             return None, []
-        group = self.catalog.group(conn, site.id, group_id=group_id, key=key)
+        group = (
+            catalog.groups_by_id.get(group_id)
+            if group_id is not None
+            else catalog.groups_by_key.get(key or "")
+        )
         if group is None:
             field = "gid" if group_id is not None else "gkey"
             raise ValidationError("no such group on this site", field=field, code="unknown_group")
-        return int(group.id), [int(c) for c in group.contract_ids]
+        return group.id, list(group.contract_ids)
 
-    def _resolve(self, conn: Connection, site: Site, request: SendRequest) -> tuple[int | None, list[Any]]:
-        """(group id, [(contract id, version id, version number)]) with every id checked."""
-        group_id, group_contracts = self._group_contracts(conn, site, request.group_id, request.group_key)
-        contract_ids = list(request.contract_ids) or group_contracts
-        wanted_versions = list(request.version_ids) or [None] * len(contract_ids)
-        found = self.catalog.contracts_by_id(conn, site.id, contract_ids)
-        missing = [c for c in contract_ids if c not in found]
+    @staticmethod
+    def _check_contracts(catalog: SiteCatalog, contract_ids: list[int]) -> None:
+        missing = [c for c in contract_ids if c not in catalog.contracts]
         if missing:
             raise ValidationError(
                 f"no contract {missing[0]} on this site", field="cid", code="unknown_contract"
             )
-        given = self.catalog.versions_by_id(conn, site.id, [v for v in wanted_versions if v])
-        latest = self.catalog.latest_published(
-            conn, [c for c, v in zip(contract_ids, wanted_versions, strict=True) if not v]
-        )
+
+    def _resolve(
+        self, catalog: SiteCatalog, request: SendRequest
+    ) -> tuple[int | None, list[tuple[int, str, int]]]:
+        """(group id, [(contract id, version id, version number)]) with every id checked."""
+        group_id, group_contracts = self._group_contracts(catalog, request.group_id, request.group_key)
+        contract_ids = list(request.contract_ids) or group_contracts
+        wanted_versions = list(request.version_ids) or [None] * len(contract_ids)
+        self._check_contracts(catalog, contract_ids)
         resolved = []
         for contract_id, version_id in zip(contract_ids, wanted_versions, strict=True):
             if version_id:
-                version = given.get(version_id)
-                if version is None or int(version.contract_id) != contract_id:
+                version = catalog.versions.get(version_id)
+                if version is None or version[0] != contract_id:
                     raise ValidationError(
                         f"version {version_id} is not a version of contract {contract_id}",
                         field="vid",
                         code="unknown_version",
                     )
+                resolved.append((contract_id, version_id, version[1]))
             else:
-                version = latest.get(contract_id)
-                if version is None:
+                latest = catalog.latest_published.get(contract_id)
+                if latest is None:
                     raise ValidationError(
                         f"contract {contract_id} has no published version",
                         field="cid",
                         code="no_published_version",
                     )
-            resolved.append((contract_id, str(version.id), int(version.version_number)))
+                resolved.append((contract_id, latest[0], latest[1]))
         return group_id, resolved
 
     def send(self, request: SendRequest) -> SendResult:
         now = utc_now()
         batch = new_object_id(now.timestamp())
-        with self.engine.connect() as conn:
-            site = self.site(conn, request.site_access_id)
-            group_id, resolved = self._resolve(conn, site, request)
+        catalog = self.catalog_of(request.site_access_id)
+        site = catalog.site
+        group_id, resolved = self._resolve(catalog, request)
         signer_writes: list[Callable[[Connection], None]] = []
         if request.signer_id is not None:
             signer_id = request.signer_id
@@ -141,21 +154,15 @@ class IngestService:
         self.committer.submit(WriteItem(signer_writes, batch_rows))
         return SendResult(batch, [a.id for a in batch_rows], format_instant(now))
 
-    def _lookup(self, request: LookupRequest) -> tuple[list[int], dict[int, Any], dict[int, tuple[str, int]]]:
+    def _lookup(self, request: LookupRequest) -> tuple[list[int], dict[int, str], dict[int, tuple[str, int]]]:
         """(contracts, newest published version per contract, newest agreed version per contract)."""
+        catalog = self.catalog_of(request.site_access_id)
+        site = catalog.site
+        _group_id, group_contracts = self._group_contracts(catalog, request.group_id, request.group_key)
+        contract_ids = list(request.contract_ids) or group_contracts
+        self._check_contracts(catalog, contract_ids)
+        latest = {c: v[0] for c, v in catalog.latest_published.items()}
         with self.engine.connect() as conn:
-            site = self.site(conn, request.site_access_id)
-            _group_id, group_contracts = self._group_contracts(
-                conn, site, request.group_id, request.group_key
-            )
-            contract_ids = list(request.contract_ids) or group_contracts
-            found = self.catalog.contracts_by_id(conn, site.id, contract_ids)
-            missing = [c for c in contract_ids if c not in found]
-            if missing:
-                raise ValidationError(
-                    f"no contract {missing[0]} on this site", field="cid", code="unknown_contract"
-                )
-            latest = self.catalog.latest_published(conn, contract_ids)
             rows = conn.execute(
                 select(activities.c.contract_id, activities.c.version_id, activities.c.version_number)
                 .where(
@@ -176,7 +183,7 @@ class IngestService:
         for contract_id in contract_ids:
             newest = latest.get(contract_id)
             mine = accepted.get(contract_id)
-            result[str(contract_id)] = newest is not None and mine is not None and mine[0] == str(newest.id)
+            result[str(contract_id)] = newest is not None and mine is not None and mine[0] == newest
         return result
 
     def retrieve(self, request: LookupRequest) -> dict[str, str | None]:

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from clickproof.store.tables import contracts, groups, signers, versions
+from clickproof.store.tables import contracts, signers, versions
 
 PUBLISHED = "published"
 
@@ -28,34 +28,6 @@ class CatalogStore:
             select(contracts).where(contracts.c.site_id == site_id, contracts.c.id.in_(list(ids)))
         )
         return {int(r.id): r for r in rows}
-
-    def versions_by_id(self, conn: Connection, site_id: int, ids: Sequence[str]) -> dict[str, Any]:
-        if not ids:
-            return {}
-        rows = conn.execute(
-            select(versions.c.id, versions.c.contract_id, versions.c.version_number, versions.c.status).where(
-                versions.c.site_id == site_id, versions.c.id.in_(list(ids))
-            )
-        )
-        return {str(r.id): r for r in rows}
-
-    def latest_published(self, conn: Connection, contract_ids: Sequence[int]) -> dict[int, Any]:
-        """contract id → its newest published version (highest number, then minor number)."""
-        if not contract_ids:
-            return {}
-        rows = conn.execute(
-            select(versions.c.id, versions.c.contract_id, versions.c.version_number)
-            .where(versions.c.contract_id.in_(list(contract_ids)), versions.c.status == PUBLISHED)
-            .order_by(versions.c.contract_id, versions.c.version_number, versions.c.minor_version_number)
-        )
-        return {int(r.contract_id): r for r in rows}  # the last row per contract wins
-
-    def group(self, conn: Connection, site_id: int, *, group_id: int | None, key: str | None) -> Any | None:
-        query = select(groups).where(groups.c.site_id == site_id)
-        query = (
-            query.where(groups.c.id == group_id) if group_id is not None else query.where(groups.c.key == key)
-        )
-        return conn.execute(query).first()
 
     def ensure_signer(
         self,

@@ -1,0 +1,91 @@
+"""A short-lived, per-process snapshot of each site's catalogue (contracts, versions, groups) for
+the Activity API, so a send needs no catalogue queries. Writes through this process's REST routes
+clear it at once; writes of other processes are seen after at most `ttl` seconds
+(`CLICKPROOF_CATALOG_CACHE_SECONDS`, 0 turns the cache off)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, select
+
+from clickproof.store.catalog import PUBLISHED
+from clickproof.store.tables import contracts, groups, sites, versions
+from clickproof.store.tenants import Site
+
+
+@dataclass(frozen=True)
+class GroupEntry:
+    id: int
+    key: str
+    contract_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SiteCatalog:
+    site: Site
+    contracts: frozenset[int]
+    versions: dict[str, tuple[int, int]]  # version id → (contract id, version number)
+    latest_published: dict[int, tuple[str, int]]  # contract id → (version id, number)
+    groups_by_id: dict[int, GroupEntry] = field(default_factory=dict)
+    groups_by_key: dict[str, GroupEntry] = field(default_factory=dict)
+
+
+class CatalogCache:
+    def __init__(self, engine: Engine, ttl: float) -> None:
+        self.engine = engine
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, SiteCatalog | None]] = {}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def get(self, access_id: str) -> SiteCatalog | None:
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(access_id)
+        if entry is not None and now - entry[0] < self.ttl:
+            return entry[1]
+        loaded = self._load(access_id)
+        if self.ttl > 0:
+            with self._lock:
+                if len(self._entries) > 10_000:
+                    self._entries.clear()
+                self._entries[access_id] = (now, loaded)
+        return loaded
+
+    def _load(self, access_id: str) -> SiteCatalog | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(sites).where(sites.c.access_id == access_id)).first()
+            if row is None:
+                return None
+            site = Site(row.id, row.account_id, row.name, row.access_id, row.max_export_days)
+            contract_ids = frozenset(
+                int(c)
+                for c in conn.execute(select(contracts.c.id).where(contracts.c.site_id == site.id)).scalars()
+            )
+            version_rows = conn.execute(
+                select(versions.c.id, versions.c.contract_id, versions.c.version_number, versions.c.status)
+                .where(versions.c.site_id == site.id)
+                .order_by(versions.c.version_number, versions.c.minor_version_number)
+            ).all()
+            group_rows = conn.execute(select(groups).where(groups.c.site_id == site.id)).all()
+        latest: dict[int, tuple[str, int]] = {}
+        for v in version_rows:
+            if v.status == PUBLISHED:
+                latest[int(v.contract_id)] = (str(v.id), int(v.version_number))
+        entries = [
+            GroupEntry(int(g.id), str(g.key), tuple(int(c) for c in g.contract_ids)) for g in group_rows
+        ]
+        return SiteCatalog(
+            site,
+            contract_ids,
+            {str(v.id): (int(v.contract_id), int(v.version_number)) for v in version_rows},
+            latest,
+            {g.id: g for g in entries},
+            {g.key: g for g in entries},
+        )
