@@ -5,7 +5,7 @@
 For each database: starts `clickproof serve` on loopback (fresh CLICKPROOF_HOME, demo catalogue),
 then drives it from a separate load process (httpx, asyncio):
 
-1. sustained send: closed loop, `--clients` concurrent clients, each send for every demo contract
+1. sustained send: closed loop, `--clients` concurrent keep-alive connections, each send for every demo contract
    (4 activities per request), for `--duration` seconds → activities/s with the hash chain on;
 2. latency: open loop at `--rate` send requests/s for `--duration` seconds → p50/p99/max;
 3. bulk import: a JSONL file of `--import-rows` rows through `clickproof import` → activities/s;
@@ -110,66 +110,112 @@ def send_params(contracts: list[int], n: int) -> dict[str, Any]:
 
 
 # ---- the load process ----------------------------------------------------------------------
+# A minimal HTTP/1.1 keep-alive client on asyncio streams: httpx costs more CPU per request than
+# the server's send path, and both share the machine's cores.
+
+
+class Connection:
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: dict[str, Any]) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        payload = json.dumps(body).encode()
+        self.writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(payload)}\r\n\r\n".encode()
+            + payload
+        )
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        await self.reader.readexactly(length)
+        return status
+
+
+def split_url(url: str) -> tuple[str, int]:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    return host, int(port)
 
 
 async def closed_loop(url: str, contracts: list[int], clients: int, duration: float) -> dict[str, Any]:
     done = 0
     errors = 0
+    latencies: list[float] = []
     stop = time.monotonic() + duration
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+    host, port = split_url(url)
 
-        async def worker(index: int) -> None:
-            nonlocal done, errors
-            n = index
-            while time.monotonic() < stop:
-                response = await client.post("/send", json=send_params(contracts, n))
-                n += clients
-                if response.status_code == 200:
-                    done += 1
-                else:
-                    errors += 1
+    async def worker(index: int) -> None:
+        nonlocal done, errors
+        connection = Connection(host, port)
+        n = index
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            status = await connection.post("/send", send_params(contracts, n))
+            latencies.append(time.perf_counter() - started)
+            n += clients
+            if status == 200:
+                done += 1
+            else:
+                errors += 1
 
-        started = time.monotonic()
-        await asyncio.gather(*(worker(i) for i in range(clients)))
-        elapsed = time.monotonic() - started
+    started = time.monotonic()
+    await asyncio.gather(*(worker(i) for i in range(clients)))
+    elapsed = time.monotonic() - started
+    ms = sorted(v * 1000 for v in latencies)
     return {
         "requests": done,
         "errors": errors,
         "seconds": round(elapsed, 2),
         "requests_per_s": round(done / elapsed, 1),
         "activities_per_s": round(done * len(contracts) / elapsed, 1),
+        "p50_ms": round(statistics.median(ms), 2),
+        "p99_ms": round(ms[int(len(ms) * 0.99) - 1], 2),
     }
 
 
 async def open_loop(url: str, contracts: list[int], rate: float, duration: float) -> dict[str, Any]:
+    """Requests start on a fixed schedule; latency counts from the scheduled start, so a slow
+    server cannot hide queueing (no coordinated omission). 64 connections at most."""
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-        for n in range(20):  # warm the connections
-            await client.post("/send", json=send_params(contracts[:1], n))
+    host, port = split_url(url)
+    idle: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(64):
+        idle.put_nowait(Connection(host, port))
 
-        async def one(n: int) -> None:
-            nonlocal errors
-            started = time.perf_counter()
-            response = await client.post("/send", json=send_params(contracts[:1], n))
-            latencies.append(time.perf_counter() - started)
-            if response.status_code != 200:
-                errors += 1
+    async def one(n: int, scheduled: float) -> None:
+        nonlocal errors
+        connection = await idle.get()
+        try:
+            status = await connection.post("/send", send_params(contracts[:1], n))
+        finally:
+            idle.put_nowait(connection)
+        latencies.append(time.perf_counter() - scheduled)
+        if status != 200:
+            errors += 1
 
-        tasks = []
-        start = time.perf_counter()
-        total = int(rate * duration)
-        for n in range(total):
-            delay = start + n / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(n)))
-        await asyncio.gather(*tasks)
-        elapsed = time.perf_counter() - start
-    latencies.sort()
-    ms = [v * 1000 for v in latencies]
+    await asyncio.gather(*(one(n, time.perf_counter()) for n in range(32)))  # open the connections
+    latencies.clear()
+    tasks = []
+    start = time.perf_counter()
+    total = int(rate * duration)
+    for n in range(total):
+        scheduled = start + n / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(n, scheduled)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    ms = sorted(v * 1000 for v in latencies)
     return {
         "rate": rate,
         "requests": len(ms),
