@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export CLICKPROOF_HOME ?= ./var
 DEMO_ACTIVITIES ?= 5000
 
-.PHONY: install run test lint typecheck pytest bench clean
+.PHONY: install run test lint typecheck pytest bench bench-ingest clean
 
 install: $(STAMP)
 
@@ -37,6 +37,9 @@ test: lint typecheck pytest
 
 bench: install
 	$(BIN)/python bench/export_csv.py
+
+bench-ingest: install
+	$(BIN)/python bench/ingest.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
