@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TextIO
@@ -29,6 +29,7 @@ from clickproof.store.tables import activities, contracts, groups, versions
 from clickproof.store.tenants import Site
 
 MAX_REPORTED_ERRORS = 100
+KEEP_ROWS = 50_000  # files up to this many rows are parsed once; larger ones are read twice
 DEFAULT_BATCH_ROWS = 10_000
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -132,10 +133,12 @@ class ImportService:
         self, site: Site, opener: Opener, fmt: ImportFormat, batch_size: int = DEFAULT_BATCH_ROWS
     ) -> ImportReport:
         site_catalog = _SiteCatalog(self.engine, site.id)
-        rows = self._validate(site, opener, fmt, site_catalog)
+        kept: list[ImportRow] = []
+        rows = self._validate(site, opener, fmt, site_catalog, kept)
+        parsed = kept if len(kept) == rows else (row for _, row in self._rows(opener, fmt))
         imported = 0
         batch: list[Activity] = []
-        for activity in self._activities(site, opener, fmt, site_catalog):
+        for activity in self._activities(site, parsed, site_catalog):
             batch.append(activity)
             if len(batch) >= batch_size:
                 imported += self._write(site, batch)
@@ -158,7 +161,10 @@ class ImportService:
             except UnicodeDecodeError:
                 yield 0, RowError(None, "the file is not valid UTF-8")
 
-    def _validate(self, site: Site, opener: Opener, fmt: ImportFormat, site_catalog: _SiteCatalog) -> int:
+    def _validate(
+        self, site: Site, opener: Opener, fmt: ImportFormat, site_catalog: _SiteCatalog, kept: list[ImportRow]
+    ) -> int:
+        """Check every row; returns the row count. Keeps the parsed rows in `kept` while few."""
         problems: list[FieldProblem] = []
         seen: set[str] = set()
         pending: list[tuple[int, str]] = []
@@ -194,6 +200,10 @@ class ImportService:
                 add(line, exc)
                 continue
             seen.add(row.id)
+            if count <= KEEP_ROWS:
+                kept.append(row)
+            elif kept:
+                kept.clear()
             pending.append((line, row.id))
             if len(pending) >= 500:
                 check_foreign()
@@ -210,10 +220,10 @@ class ImportService:
         return count
 
     def _activities(
-        self, site: Site, opener: Opener, fmt: ImportFormat, site_catalog: _SiteCatalog
+        self, site: Site, parsed: Iterable[ImportRow | RowError], site_catalog: _SiteCatalog
     ) -> Iterator[Activity]:
         now = utc_now()
-        for _line, row in self._rows(opener, fmt):
+        for row in parsed:
             assert isinstance(row, ImportRow)  # validated by the first pass
             created = row.created_time or now
             yield Activity(
