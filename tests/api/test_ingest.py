@@ -413,3 +413,42 @@ def test_erasure_keeps_the_chain_verifiable(client: TestClient, system: System, 
     assert client.get("/v1.1/erasures").json()["data"][0]["reason"] == "GDPR art. 17 request #12"
     assert verify_site(system.engine, demo.site_id).ok
     error(client.post("/v1.1/erasures", json={"signer_id": signer}), 400, "missing_field", "reason")
+
+
+def test_updated_event_updates_the_signer_only_when_sent(client: TestClient) -> None:
+    cid = contract_ids(client)[0]
+    client.get(
+        "/send",
+        params={
+            "sid": SID,
+            "sig": "u@example.com",
+            "et": "agreed",
+            "cid": cid,
+            "cus": json.dumps({"first_name": "Old"}),
+        },
+    )
+    client.get(
+        "/send",
+        params={
+            "sid": SID,
+            "sig": "u@example.com",
+            "et": "agreed",
+            "cid": cid,
+            "cus": json.dumps({"first_name": "Ignored"}),
+        },
+    )
+    assert client.get("/v1.1/signers/u@example.com").json()["properties"] == {"first_name": "Old"}
+    updated = client.post(
+        "/send",
+        json={
+            "sid": SID,
+            "sig": "u@example.com",
+            "et": "updated",
+            "cus": {"first_name": "New", "title": "CTO", "vip": True},
+        },
+    )
+    assert updated.status_code == 200 and updated.json()["activities"] == []
+    assert client.get("/v1.1/signers/u@example.com").json()["properties"] == {
+        "first_name": "New",
+        "title": "CTO",
+    }
