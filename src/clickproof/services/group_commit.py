@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Engine
 
 from clickproof.domain.activity import Activity
+from clickproof.store.catalog import SignerWrite
 
 MAX_GROUP = 512
 
@@ -24,15 +25,21 @@ MAX_GROUP = 512
 class WriteItem:
     """One send's writes: signers to create or update, then activities to append."""
 
-    signer_writes: list[Callable[[Connection], None]]
+    signers: list[SignerWrite]
     activities: list[Activity]
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
 
 
 class GroupCommitter:
-    def __init__(self, engine: Engine, append: Callable[[Connection, list[Activity]], object]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        write_signers: Callable[[Connection, list[SignerWrite]], None],
+        append: Callable[[Connection, list[Activity]], object],
+    ) -> None:
         self.engine = engine
+        self.write_signers = write_signers
         self.append = append
         self._leader = threading.Lock()
         self._queue_lock = threading.Lock()
@@ -68,7 +75,5 @@ class GroupCommitter:
 
     def _transaction(self, group: list[WriteItem]) -> None:
         with self.engine.begin() as conn:
-            for item in group:
-                for write in item.signer_writes:
-                    write(conn)
+            self.write_signers(conn, [w for item in group for w in item.signers])
             self.append(conn, [a for item in group for a in item.activities])

@@ -5,10 +5,9 @@ versions did the signer accept?)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Engine, select
 
 from clickproof.domain.activity import Activity
 from clickproof.domain.object_id import new_object_id
@@ -18,7 +17,7 @@ from clickproof.errors import NotFoundError, ValidationError
 from clickproof.services.catalog_cache import CatalogCache, SiteCatalog
 from clickproof.services.group_commit import GroupCommitter, WriteItem
 from clickproof.store.activities import ActivityStore
-from clickproof.store.catalog import CatalogStore
+from clickproof.store.catalog import CatalogStore, SignerWrite
 from clickproof.store.tables import activities
 from clickproof.store.tenants import TenantStore
 
@@ -47,7 +46,7 @@ class IngestService:
         self.tenants = tenants
         self.catalog = catalog
         self.activities = activities
-        self.committer = GroupCommitter(engine, activities.insert_many)
+        self.committer = GroupCommitter(engine, catalog.ensure_signers, activities.insert_many)
 
     def catalog_of(self, access_id: str) -> SiteCatalog:
         found = self.cache.get(access_id)
@@ -115,15 +114,11 @@ class IngestService:
         catalog = self.catalog_of(request.site_access_id)
         site = catalog.site
         group_id, resolved = self._resolve(catalog, request)
-        signer_writes: list[Callable[[Connection], None]] = []
+        signer_writes: list[SignerWrite] = []
         if request.signer_id is not None:
-            signer_id = request.signer_id
             properties = {k: request.custom_data[k] for k in SIGNER_PROPERTIES if k in request.custom_data}
-            update_existing = request.event_type == "updated"
             signer_writes.append(
-                lambda conn: self.catalog.ensure_signer(
-                    conn, site.id, signer_id, properties, now, update_existing=update_existing
-                )
+                SignerWrite(site.id, request.signer_id, properties, now, request.event_type == "updated")
             )
         batch_rows = [
             Activity(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from clickproof.store.tables import contracts, signers, versions
 
 PUBLISHED = "published"
+
+
+@dataclass(frozen=True)
+class SignerWrite:
+    site_id: int
+    signer_id: str
+    properties: dict[str, Any]
+    now: datetime
+    update_existing: bool
 
 
 class CatalogStore:
@@ -29,31 +39,31 @@ class CatalogStore:
         )
         return {int(r.id): r for r in rows}
 
-    def ensure_signer(
-        self,
-        conn: Connection,
-        site_id: int,
-        signer_id: str,
-        properties: dict[str, Any],
-        now: datetime,
-        *,
-        update_existing: bool,
-    ) -> None:
-        """Create the signer on first sight; change its properties only when asked (`updated`)."""
-        values = {"site_id": site_id, "signer_id": signer_id, "properties": properties, "created_time": now}
+    def ensure_signers(self, conn: Connection, writes: Sequence[SignerWrite]) -> None:
+        """Create signers on first sight (one statement for all); change the properties of
+        existing ones only for `updated` events."""
+        if not writes:
+            return
+        first: dict[tuple[int, str], SignerWrite] = {}
+        for w in writes:
+            first.setdefault((w.site_id, w.signer_id), w)
+        values = [
+            {
+                "site_id": w.site_id,
+                "signer_id": w.signer_id,
+                "properties": w.properties,
+                "created_time": w.now,
+            }
+            for w in first.values()
+        ]
         dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        conn.execute(dialect_insert(signers).values(values).on_conflict_do_nothing())
-        if update_existing and properties:
-            row = conn.execute(
-                select(signers.c.properties).where(
-                    signers.c.site_id == site_id, signers.c.signer_id == signer_id
-                )
-            ).scalar_one()
-            conn.execute(
-                update(signers)
-                .where(signers.c.site_id == site_id, signers.c.signer_id == signer_id)
-                .values(properties={**dict(row), **properties})
-            )
+        conn.execute(dialect_insert(signers).on_conflict_do_nothing(), values)
+        for w in writes:
+            if not (w.update_existing and w.properties):
+                continue
+            where = (signers.c.site_id == w.site_id) & (signers.c.signer_id == w.signer_id)
+            current = conn.execute(select(signers.c.properties).where(where)).scalar_one()
+            conn.execute(update(signers).where(where).values(properties={**dict(current), **w.properties}))
 
     def delete_signer(self, conn: Connection, site_id: int, signer_id: str) -> None:
         conn.execute(delete(signers).where(signers.c.site_id == site_id, signers.c.signer_id == signer_id))
