@@ -100,7 +100,7 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
         engine, jobs, activities, blobs, signer, auth, queue.dispatch, settings.url_ttl_seconds
     )
     catalog_store = CatalogStore(engine)
-    catalog_cache = CatalogCache(engine, settings.catalog_cache_seconds)
+    catalog_cache = CatalogCache(catalog_store, settings.catalog_cache_seconds)
     return System(
         settings,
         engine,

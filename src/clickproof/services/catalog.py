@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from clickproof.domain.catalog_request import (
@@ -74,8 +74,10 @@ class CatalogService:
         try:
             with self.engine.begin() as conn:
                 number = self.store.next_version_number(conn, contract.id)
-                conn.execute(
-                    versions.insert().values(
+                self.store.insert(
+                    conn,
+                    versions,
+                    dict(
                         id=version_id,
                         contract_id=contract.id,
                         site_id=site.id,
@@ -88,7 +90,7 @@ class CatalogService:
                         effective_time=data.effective_time,
                         merge_fields=data.merge_fields,
                         created_time=now,
-                    )
+                    ),
                 )
                 if data.publish:
                     self.store.publish(conn, version_id, now)
@@ -114,15 +116,9 @@ class CatalogService:
     def latest_versions(self, contract_ids: list[int]) -> dict[int, tuple[str | None, str | None]]:
         """contract id → (newest version id, newest published version id)."""
         result: dict[int, tuple[str | None, str | None]] = {c: (None, None) for c in contract_ids}
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(versions.c.id, versions.c.contract_id, versions.c.status)
-                .where(versions.c.contract_id.in_(contract_ids))
-                .order_by(versions.c.version_number, versions.c.minor_version_number)
-            )
-            for r in rows:
-                _latest, published = result[int(r.contract_id)]
-                result[int(r.contract_id)] = (r.id, r.id if r.status == PUBLISHED else published)
+        for r in self.store.version_rows(contract_ids):
+            _latest, published = result[int(r.contract_id)]
+            result[int(r.contract_id)] = (r.id, r.id if r.status == PUBLISHED else published)
         return result
 
     def create_group(self, site: Site, body: object) -> Any:
@@ -159,7 +155,7 @@ class CatalogService:
         }
         try:
             with self.engine.begin() as conn:
-                conn.execute(signers.insert().values(values))
+                self.store.insert(conn, signers, values)
         except IntegrityError:
             raise ConflictError("a signer with this signer_id exists already", field="signer_id") from None
         return self.signer(site, data.signer_id)

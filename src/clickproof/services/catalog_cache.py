@@ -9,10 +9,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select
-
-from clickproof.store.catalog import PUBLISHED
-from clickproof.store.tables import contracts, groups, sites, versions
+from clickproof.store.catalog import PUBLISHED, CatalogStore
 from clickproof.store.tenants import Site
 
 
@@ -34,8 +31,8 @@ class SiteCatalog:
 
 
 class CatalogCache:
-    def __init__(self, engine: Engine, ttl: float) -> None:
-        self.engine = engine
+    def __init__(self, store: CatalogStore, ttl: float) -> None:
+        self.store = store
         self.ttl = ttl
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[float, SiteCatalog | None]] = {}
@@ -59,33 +56,26 @@ class CatalogCache:
         return loaded
 
     def _load(self, access_id: str) -> SiteCatalog | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(sites).where(sites.c.access_id == access_id)).first()
-            if row is None:
-                return None
-            site = Site(row.id, row.account_id, row.name, row.access_id, row.max_export_days)
-            contract_ids = frozenset(
-                int(c)
-                for c in conn.execute(select(contracts.c.id).where(contracts.c.site_id == site.id)).scalars()
-            )
-            version_rows = conn.execute(
-                select(versions.c.id, versions.c.contract_id, versions.c.version_number, versions.c.status)
-                .where(versions.c.site_id == site.id)
-                .order_by(versions.c.version_number, versions.c.minor_version_number)
-            ).all()
-            group_rows = conn.execute(select(groups).where(groups.c.site_id == site.id)).all()
-        latest: dict[int, tuple[str, int]] = {}
-        for v in version_rows:
-            if v.status == PUBLISHED:
-                latest[int(v.contract_id)] = (str(v.id), int(v.version_number))
-        entries = [
-            GroupEntry(int(g.id), str(g.key), tuple(int(c) for c in g.contract_ids)) for g in group_rows
-        ]
-        return SiteCatalog(
-            site,
-            contract_ids,
-            {str(v.id): (int(v.contract_id), int(v.version_number)) for v in version_rows},
-            latest,
-            {g.id: g for g in entries},
-            {g.key: g for g in entries},
-        )
+        return load_site_catalog(self.store, access_id)
+
+
+def load_site_catalog(store: CatalogStore, access_id: str) -> SiteCatalog | None:
+    """A fresh snapshot of a site's catalogue, or None for an unknown access id."""
+    found = store.snapshot(access_id)
+    if found is None:
+        return None
+    row, contract_ids, version_rows, group_rows = found
+    site = Site(row.id, row.account_id, row.name, row.access_id, row.max_export_days)
+    latest: dict[int, tuple[str, int]] = {}
+    for v in version_rows:
+        if v.status == PUBLISHED:
+            latest[int(v.contract_id)] = (str(v.id), int(v.version_number))
+    entries = [GroupEntry(int(g.id), str(g.key), tuple(int(c) for c in g.contract_ids)) for g in group_rows]
+    return SiteCatalog(
+        site,
+        frozenset(contract_ids),
+        {str(v.id): (int(v.contract_id), int(v.version_number)) for v in version_rows},
+        latest,
+        {g.id: g for g in entries},
+        {g.key: g for g in entries},
+    )

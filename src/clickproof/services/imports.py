@@ -16,16 +16,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TextIO
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from clickproof.domain.activity import Activity
 from clickproof.domain.import_row import ImportRow, RowError, check_columns, from_csv, parse_row
 from clickproof.domain.timestamps import utc_now
 from clickproof.errors import FieldProblem, ValidationError
+from clickproof.services.catalog_cache import SiteCatalog, load_site_catalog
 from clickproof.store import chain
 from clickproof.store.activities import ActivityStore
 from clickproof.store.catalog import CatalogStore
-from clickproof.store.tables import activities, contracts, groups, versions
 from clickproof.store.tenants import Site
 
 MAX_REPORTED_ERRORS = 100
@@ -92,20 +92,10 @@ def read_documents(stream: TextIO, fmt: ImportFormat) -> Iterator[tuple[int, dic
 class _SiteCatalog:
     """The site's contracts, versions and groups, loaded once per import."""
 
-    def __init__(self, engine: Engine, site_id: int) -> None:
-        with engine.connect() as conn:
-            self.contracts = set(
-                conn.execute(select(contracts.c.id).where(contracts.c.site_id == site_id)).scalars()
-            )
-            self.versions = {
-                str(r.id): (int(r.contract_id), int(r.version_number))
-                for r in conn.execute(
-                    select(versions.c.id, versions.c.contract_id, versions.c.version_number).where(
-                        versions.c.site_id == site_id
-                    )
-                )
-            }
-            self.groups = set(conn.execute(select(groups.c.id).where(groups.c.site_id == site_id)).scalars())
+    def __init__(self, snapshot: SiteCatalog) -> None:
+        self.contracts = snapshot.contracts
+        self.versions = snapshot.versions
+        self.groups = set(snapshot.groups_by_id)
 
     def check(self, row: ImportRow) -> int:
         """The row's version number, once its references are known to exist on the site."""
@@ -132,7 +122,10 @@ class ImportService:
     def run(
         self, site: Site, opener: Opener, fmt: ImportFormat, batch_size: int = DEFAULT_BATCH_ROWS
     ) -> ImportReport:
-        site_catalog = _SiteCatalog(self.engine, site.id)
+        snapshot = load_site_catalog(self.catalog, site.access_id)
+        if snapshot is None:
+            raise ImportRejectedError("the site does not exist", field="site_id")
+        site_catalog = _SiteCatalog(snapshot)
         kept: list[ImportRow] = []
         rows = self._validate(site, opener, fmt, site_catalog, kept)
         parsed = kept if len(kept) == rows else (row for _, row in self._rows(opener, fmt))
@@ -177,11 +170,7 @@ class ImportService:
                 )
 
         def check_foreign() -> None:
-            with self.engine.connect() as conn:
-                query = select(activities.c.id, activities.c.site_id).where(
-                    activities.c.id.in_([i for _, i in pending])
-                )
-                owners = {str(r.id): int(r.site_id) for r in conn.execute(query)}
+            owners = self.store.owners([i for _, i in pending])
             for line, activity_id in pending:
                 if activity_id in owners and owners[activity_id] != site.id:
                     add(line, RowError("id", f"activity {activity_id} belongs to another site"))

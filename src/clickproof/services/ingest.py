@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from clickproof.domain.activity import Activity
 from clickproof.domain.object_id import new_object_id
@@ -18,7 +18,6 @@ from clickproof.services.catalog_cache import CatalogCache, SiteCatalog
 from clickproof.services.group_commit import GroupCommitter, WriteItem
 from clickproof.store.activities import ActivityStore
 from clickproof.store.catalog import CatalogStore, SignerWrite
-from clickproof.store.tables import activities
 from clickproof.store.tenants import TenantStore
 
 # Reserved signer properties taken from `cus` into the signer record (domain.md §1, Signer).
@@ -157,18 +156,7 @@ class IngestService:
         contract_ids = list(request.contract_ids) or group_contracts
         self._check_contracts(catalog, contract_ids)
         latest = {c: v[0] for c, v in catalog.latest_published.items()}
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(activities.c.contract_id, activities.c.version_id, activities.c.version_number)
-                .where(
-                    activities.c.site_id == site.id,
-                    activities.c.signer_id == request.signer_id,
-                    activities.c.event_type == "agreed",
-                    activities.c.contract_id.in_(contract_ids),
-                )
-                .order_by(activities.c.created_time, activities.c.chain_seq)
-            )
-            accepted = {int(r.contract_id): (str(r.version_id), int(r.version_number)) for r in rows}
+        accepted = self.activities.accepted_versions(site.id, request.signer_id, contract_ids)
         return contract_ids, latest, accepted
 
     def latest(self, request: LookupRequest) -> dict[str, bool]:

@@ -73,6 +73,14 @@ class ActivityStore:
             found.update(conn.execute(select(activities.c.id).where(activities.c.id.in_(chunk))).scalars())
         return found
 
+    def owners(self, ids: Sequence[str]) -> dict[str, int]:
+        """activity id → its site, for the ids that are stored."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(activities.c.id, activities.c.site_id).where(activities.c.id.in_(list(ids)))
+            )
+            return {str(r.id): int(r.site_id) for r in rows}
+
     def get(self, site_id: int, activity_id: str) -> Any | None:
         with self.engine.connect() as conn:
             return conn.execute(
@@ -92,3 +100,22 @@ class ActivityStore:
                 conn.execute(select(activities).where(condition).order_by(*order).offset(offset).limit(limit))
             )
         return rows, total
+
+    def accepted_versions(
+        self, site_id: int, signer_id: str, contract_ids: Sequence[int]
+    ) -> dict[int, tuple[str, int]]:
+        """contract id → (version id, number) of the signer's latest `agreed` activity for it."""
+        query = (
+            select(activities.c.contract_id, activities.c.version_id, activities.c.version_number)
+            .where(
+                activities.c.site_id == site_id,
+                activities.c.signer_id == signer_id,
+                activities.c.event_type == "agreed",
+                activities.c.contract_id.in_(list(contract_ids)),
+            )
+            .order_by(activities.c.created_time, activities.c.chain_seq)
+        )
+        with self.engine.connect() as conn:
+            return {
+                int(r.contract_id): (str(r.version_id), int(r.version_number)) for r in conn.execute(query)
+            }

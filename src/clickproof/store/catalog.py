@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from clickproof.store.tables import contracts, signers, versions
+from clickproof.store.tables import contracts, groups, signers, sites, versions
 
 PUBLISHED = "published"
 
@@ -64,6 +64,35 @@ class CatalogStore:
             where = (signers.c.site_id == w.site_id) & (signers.c.signer_id == w.signer_id)
             current = conn.execute(select(signers.c.properties).where(where)).scalar_one()
             conn.execute(update(signers).where(where).values(properties={**dict(current), **w.properties}))
+
+    def snapshot(self, access_id: str) -> tuple[Any, list[int], list[Any], list[Any]] | None:
+        """(site row, contract ids, version rows oldest first, group rows) of a site, or None."""
+        with self.engine.connect() as conn:
+            site = conn.execute(select(sites).where(sites.c.access_id == access_id)).first()
+            if site is None:
+                return None
+            contract_ids = [
+                int(c)
+                for c in conn.execute(select(contracts.c.id).where(contracts.c.site_id == site.id)).scalars()
+            ]
+            version_rows = conn.execute(
+                select(versions.c.id, versions.c.contract_id, versions.c.version_number, versions.c.status)
+                .where(versions.c.site_id == site.id)
+                .order_by(versions.c.version_number, versions.c.minor_version_number)
+            ).all()
+            group_rows = conn.execute(select(groups).where(groups.c.site_id == site.id)).all()
+        return site, contract_ids, list(version_rows), list(group_rows)
+
+    def version_rows(self, contract_ids: Sequence[int]) -> list[Any]:
+        """Versions of these contracts, oldest first (id, contract_id, status)."""
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(versions.c.id, versions.c.contract_id, versions.c.status)
+                    .where(versions.c.contract_id.in_(list(contract_ids)))
+                    .order_by(versions.c.version_number, versions.c.minor_version_number)
+                )
+            )
 
     def delete_signer(self, conn: Connection, site_id: int, signer_id: str) -> None:
         conn.execute(delete(signers).where(signers.c.site_id == site_id, signers.c.signer_id == signer_id))
