@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export CLICKPROOF_HOME ?= ./var
 DEMO_ACTIVITIES ?= 5000
 
-.PHONY: install run test lint typecheck pytest bench bench-pdfs clean
+.PHONY: install run test lint typecheck pytest bench bench-pdfs bench-ingest clean
 
 install: $(STAMP)
 
@@ -40,6 +40,9 @@ bench: install
 
 bench-pdfs: install
 	$(BIN)/python bench/evidence_pdfs.py
+
+bench-ingest: install
+	$(BIN)/python bench/ingest.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

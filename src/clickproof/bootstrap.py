@@ -14,15 +14,22 @@ from clickproof.config import Settings
 from clickproof.export.runner import ExportRunner, RunnerSettings
 from clickproof.jobs.queue import JobQueue, build_queue
 from clickproof.jobs.sweeper import Sweeper
+from clickproof.services.catalog import CatalogService
+from clickproof.services.catalog_cache import CatalogCache
 from clickproof.services.download_links import LinkSigner, load_secret_key
 from clickproof.services.evidence_keys import EvidenceKeys
 from clickproof.services.exports import ExportService
+from clickproof.services.idempotency import IdempotencyService
+from clickproof.services.imports import ImportService
+from clickproof.services.ingest import IngestService
 from clickproof.services.tokens import TokenAuthenticator
 from clickproof.store.activities import ActivityStore
+from clickproof.store.catalog import CatalogStore
 from clickproof.store.database import create_db_engine, migrate
 from clickproof.store.evidence import EvidenceStore
 from clickproof.store.evidence_keys import EvidenceKeyStore
 from clickproof.store.export_jobs import ExportJobStore
+from clickproof.store.idempotency import IdempotencyStore
 from clickproof.store.tenants import TenantStore
 
 
@@ -40,6 +47,10 @@ class System:
     exports: ExportService
     keys: EvidenceKeys
     evidence: EvidenceStore
+    catalog: CatalogService
+    ingest: IngestService
+    imports: ImportService
+    idempotency: IdempotencyService
     running: list[str] = field(default_factory=list)
 
     @property
@@ -120,6 +131,8 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
     exports = ExportService(
         engine, jobs, activities, blobs, signer, auth, queue.dispatch, settings.url_ttl_seconds
     )
+    catalog_store = CatalogStore(engine)
+    catalog_cache = CatalogCache(catalog_store, settings.catalog_cache_seconds)
     return System(
         settings,
         engine,
@@ -133,4 +146,8 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
         exports,
         keys,
         EvidenceStore(engine),
+        catalog=CatalogService(engine, catalog_store, catalog_cache.clear),
+        ingest=IngestService(engine, tenants, catalog_store, activities, catalog_cache),
+        imports=ImportService(engine, catalog_store, activities),
+        idempotency=IdempotencyService(IdempotencyStore(engine)),
     )

@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         ge=1024 * 1024,
         description="Largest size of one zip file of evidence PDFs; bigger exports are split into parts.",
     )
+    catalog_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="How long the Activity API may use a site's cached contracts and versions.",
+    )
     url_ttl_seconds: int = Field(default=900, ge=1, le=86400, description="Lifetime of a download link.")
 
     @cached_property

@@ -10,13 +10,14 @@ class FieldProblem:
     code: str
     field: str | None
     message: str
+    line: int | None = None  # bulk imports: the line of the file
 
 
 class ClickproofError(Exception):
     """Base of every error clickproof reports to a caller."""
 
     code = "error"
-    kind = "invalid"  # invalid | unauthenticated | forbidden | not_found | conflict | too_large | unsupported
+    kind = "invalid"  # invalid | unauthenticated | forbidden | not_found | conflict | too_large | unsupported | unprocessable
 
     def __init__(
         self,
@@ -115,10 +116,17 @@ class LinkExpiredError(ClickproofError):
     kind = "gone"
 
 
+def _problem(problem: FieldProblem) -> dict[str, object]:
+    body: dict[str, object] = {"code": problem.code, "field": problem.field, "message": problem.message}
+    if problem.line is not None:
+        body["line"] = problem.line
+    return body
+
+
 def error_body(exc: ClickproofError) -> dict[str, object]:
     return {
         "error": exc.message,
         "code": exc.code,
         "field": exc.field,
-        "errors": [{"code": p.code, "field": p.field, "message": p.message} for p in exc.problems],
+        "errors": [_problem(p) for p in exc.problems],
     }

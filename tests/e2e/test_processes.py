@@ -212,7 +212,9 @@ def test_sigkill_with_started_and_pending_jobs_loses_nothing(
     assert client.get(f"/v1.1/extract/evidence/{pending}").json()["status"] in ("pending", "scheduled")
     slow.stop(signal.SIGKILL)
 
-    healthy = Server(home, database_url, CLICKPROOF_JOB_LEASE_SECONDS="2")
+    # The killed claim expires after its 2 s lease; the healthy server's own attempts get a lease
+    # long enough for a loaded machine (the CSV child alone can take over a second to start).
+    healthy = Server(home, database_url, CLICKPROOF_JOB_LEASE_SECONDS="10")
     try:
         client = api(healthy, token)
         first = wait_status(client, started, {"success", "failed"})

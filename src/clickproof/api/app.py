@@ -16,6 +16,9 @@ from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 from clickproof import __version__
 from clickproof.api.contract import SEED
 from clickproof.api.error_handlers import install_error_handlers
+from clickproof.api.routes_activity import build_activity_router
+from clickproof.api.routes_activity_api import build_activity_api_router
+from clickproof.api.routes_catalog import build_catalog_router
 from clickproof.api.routes_evidence import build_evidence_router
 from clickproof.api.routes_exports import build_export_router
 from clickproof.bootstrap import System
@@ -40,13 +43,16 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
         version="v1.1",
         docs_url=None,
         redoc_url=None,
-        description="Clickwrap evidence exports, compatible with Ironclad Clickwrap's v1.1 Extraction API.",
+        description="Clickwrap evidence: recording (Activity API, REST, bulk import) and exports, compatible with Ironclad Clickwrap's v1.1 APIs.",
         lifespan=lifespan,
     )
     app.openapi_version = "3.0.3"  # the seed's version; the bundled Swagger UI renders 3.0
     install_error_handlers(app)
     app.include_router(build_export_router(system))
     app.include_router(build_evidence_router(system))
+    app.include_router(build_activity_router(system))
+    app.include_router(build_catalog_router(system))
+    app.include_router(build_activity_api_router(system))
 
     # Interactive API docs from the Swagger UI files shipped in a Python package: no CDN, so the
     # page works on a machine without internet access.

@@ -70,5 +70,6 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         410: "Link expired.",
         413: "Request too large.",
         415: "Unsupported media type.",
+        422: "Idempotency-Key reused with another request.",
     }
     return {code: json_response(text[code], ERROR_SCHEMA) for code in codes}

@@ -22,6 +22,7 @@ STATUS_BY_KIND = {
     "conflict": 409,
     "gone": 410,
     "too_large": 413,
+    "unprocessable": 422,
     "unsupported": 415,
 }
 

@@ -22,6 +22,8 @@ from clickproof.api.params import int_param
 from clickproof.api.wire import collection, job_to_wire
 from clickproof.bootstrap import System
 from clickproof.domain.limits import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from clickproof.services.idempotency import HEADER as IDEMPOTENCY_HEADER
+from clickproof.services.idempotency import request_fingerprint
 from clickproof.services.tokens import Permission, Principal
 from clickproof.store.tenants import Site
 
@@ -53,14 +55,20 @@ def build_export_router(system: System) -> APIRouter:
         openapi_extra={"requestBody": EXPORT_REQUEST_BODY, "parameters": [SITE_PARAM]},
         responses={
             201: json_response("Created.", SCHEDULED_JOB_RESPONSE, SCHEDULED_JOB_EXAMPLE),
-            **error_responses(400, 401, 403, 413, 415),
+            **error_responses(400, 401, 403, 409, 413, 415, 422),
         },
     )
     async def create_export(request: Request) -> JSONResponse:
         principal, site = authorize(request, Permission.EXPORTS_CREATE)
         body = await read_json_body(request)
-        job = exports.create(principal, site, body)
-        return JSONResponse(job_to_wire(job), status_code=201)
+        outcome = system.idempotency.run(
+            f"exports:{principal.account_id}:{site.id}",
+            request.headers.get(IDEMPOTENCY_HEADER),
+            request_fingerprint(body),
+            lambda: (201, job_to_wire(exports.create(principal, site, body))),
+        )
+        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
+        return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
 
     @router.get(
         "",

@@ -9,14 +9,20 @@ from typing import Annotated
 import typer
 
 from clickproof.cli.export_command import export_app
+from clickproof.cli.ingest_commands import erase_signer_command, import_command, verify_chain_command
 from clickproof.cli.verify_command import verify
 from clickproof.config import load_settings
 
-app = typer.Typer(help="clickproof: clickwrap evidence exports.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="clickproof: clickwrap evidence: recording and exports.", no_args_is_help=True, add_completion=False
+)
 token_app = typer.Typer(help="Issue and revoke API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(export_app, name="export")
 app.command()(verify)
+app.command("import")(import_command)
+app.command("verify-chain")(verify_chain_command)
+app.command("erase-signer")(erase_signer_command)
 
 
 def _logging() -> None:

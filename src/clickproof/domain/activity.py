@@ -29,6 +29,7 @@ class Activity:
     connection_data: dict[str, str] = field(default_factory=dict)
     custom_data: dict[str, Any] = field(default_factory=dict)
     render_data: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None  # send | import | demo: how the row came in
 
 
 def normalize_connection_data(raw: dict[str, Any]) -> dict[str, str]:

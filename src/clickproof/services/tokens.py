@@ -24,6 +24,11 @@ _TOKEN_SHAPE = re.compile(r"^cp_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 class Permission(StrEnum):
     EXPORTS_CREATE = "exports:create"
     EXPORTS_READ = "exports:read"
+    ACTIVITY_READ = "activity:read"
+    ACTIVITY_WRITE = "activity:write"
+    CATALOG_READ = "catalog:read"
+    CATALOG_WRITE = "catalog:write"
+    SIGNERS_ERASE = "signers:erase"
 
 
 ALL_PERMISSIONS = tuple(p.value for p in Permission)

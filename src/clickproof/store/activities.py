@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import asdict
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.elements import ColumnElement
 
-from clickproof.domain.activity import Activity, normalize_connection_data
+from clickproof.domain.activity import Activity
 from clickproof.domain.fields import Family
-from clickproof.store.partitions import ensure_month_partitions
+from clickproof.store import chain
 from clickproof.store.tables import activities, field_keys
 
 
@@ -20,25 +21,22 @@ class ActivityStore:
         self.engine = engine
 
     def insert_many(self, conn: Connection, batch: Iterable[Activity]) -> int:
-        """Insert activities and record the JSON keys they bring into the site's catalogue."""
-        rows = []
+        """The one write path: append activities to their sites' hash chains (in the caller's
+        transaction) and record the JSON keys they bring into the site's catalogue."""
+        return len(self.append(conn, batch))
+
+    def append(self, conn: Connection, batch: Iterable[Activity]) -> list[dict[str, Any]]:
+        rows = chain.append(conn, batch)
         keys: set[tuple[int, str, str]] = set()
-        for activity in batch:
-            row = asdict(activity)
-            row["connection_data"] = normalize_connection_data(activity.connection_data)
-            rows.append(row)
+        for row in rows:
             for family, data in (
                 (Family.CONNECTION, row["connection_data"]),
-                (Family.CUSTOM, activity.custom_data),
-                (Family.RENDER, activity.render_data),
+                (Family.CUSTOM, row["custom_data"]),
+                (Family.RENDER, row["render_data"]),
             ):
-                keys.update((activity.site_id, family.value, key) for key in data)
-        if not rows:
-            return 0
-        ensure_month_partitions(conn, (row["created_time"] for row in rows))
-        conn.execute(insert(activities), rows)
+                keys.update((row["site_id"], family.value, key) for key in data)
         self._record_keys(conn, keys)
-        return len(rows)
+        return rows
 
     def _record_keys(self, conn: Connection, keys: set[tuple[int, str, str]]) -> None:
         if not keys:
@@ -66,3 +64,58 @@ class ActivityStore:
             query = query.where(activities.c.site_id == site_id)
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
+
+    def existing_ids(self, conn: Connection, ids: Sequence[str]) -> set[str]:
+        """Which of these activity ids are stored already (in any site: ids are global)."""
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            found.update(conn.execute(select(activities.c.id).where(activities.c.id.in_(chunk))).scalars())
+        return found
+
+    def owners(self, ids: Sequence[str]) -> dict[str, int]:
+        """activity id → its site, for the ids that are stored."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(activities.c.id, activities.c.site_id).where(activities.c.id.in_(list(ids)))
+            )
+            return {str(r.id): int(r.site_id) for r in rows}
+
+    def get(self, site_id: int, activity_id: str) -> Any | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(activities).where(activities.c.site_id == site_id, activities.c.id == activity_id)
+            ).first()
+
+    def page(
+        self, site_id: int, where: ColumnElement[bool], order: list[Any], *, offset: int, limit: int
+    ) -> tuple[list[Any], int]:
+        """One page of a site's activities matching `where`, and the number matching in all."""
+        condition = (activities.c.site_id == site_id) & where
+        with self.engine.connect() as conn:
+            total = int(
+                conn.execute(select(func.count()).select_from(activities).where(condition)).scalar_one()
+            )
+            rows = list(
+                conn.execute(select(activities).where(condition).order_by(*order).offset(offset).limit(limit))
+            )
+        return rows, total
+
+    def accepted_versions(
+        self, site_id: int, signer_id: str, contract_ids: Sequence[int]
+    ) -> dict[int, tuple[str, int]]:
+        """contract id → (version id, number) of the signer's latest `agreed` activity for it."""
+        query = (
+            select(activities.c.contract_id, activities.c.version_id, activities.c.version_number)
+            .where(
+                activities.c.site_id == site_id,
+                activities.c.signer_id == signer_id,
+                activities.c.event_type == "agreed",
+                activities.c.contract_id.in_(list(contract_ids)),
+            )
+            .order_by(activities.c.created_time, activities.c.chain_seq)
+        )
+        with self.engine.connect() as conn:
+            return {
+                int(r.contract_id): (str(r.version_id), int(r.version_number)) for r in conn.execute(query)
+            }

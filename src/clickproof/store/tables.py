@@ -149,12 +149,58 @@ activities = Table(
     Column("connection_data", JsonDocument, nullable=False),
     Column("custom_data", JsonDocument, nullable=False),
     Column("render_data", JsonDocument, nullable=False),
+    # The hash chain (docs/ingestion.md, ADR 0005): position in the site's chain, the salted hash
+    # of the personal part, the hash of the canonical record and the link hashes.
+    Column("chain_seq", BigInteger, nullable=True),
+    Column("pii_salt", String(32), nullable=True),
+    Column("pii_hash", String(64), nullable=True),
+    Column("content_hash", String(64), nullable=True),
+    Column("prev_hash", String(64), nullable=True),
+    Column("chain_hash", String(64), nullable=True),
+    Column("source", String(16), nullable=True),
+    Column("erased_time", UtcDateTime, nullable=True),
+    Index("ix_activities_site_chain", "site_id", "chain_seq", unique=True),
     # The export window scan: site + created_time, with id so the total order needs no sort.
     Index("ix_activities_site_created", "site_id", "created_time", "id"),
     Index("ix_activities_site_signer", "site_id", "signer_id"),
     Index("ix_activities_site_contract", "site_id", "contract_id", "created_time"),
     # On PostgreSQL the table is partitioned by month (see the initial migration and partitions.py).
     postgresql_partition_by="RANGE (created_time)",
+)
+
+# The newest link of each site's chain; its row lock serializes writers of one site.
+chain_heads = Table(
+    "chain_heads",
+    metadata,
+    Column("site_id", Integer, ForeignKey("sites.id"), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("updated_time", UtcDateTime, nullable=False),
+)
+
+# Signer erasures (privacy requests): who asked, when, why, and how many activities lost their PII.
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False, index=True),
+    Column("signer_hash", String(64), nullable=False),
+    Column("requested_by", String(320), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("activities", BigInteger, nullable=False),
+    Column("created_time", UtcDateTime, nullable=False),
+)
+
+# Idempotency-Key records: the first answer to a key is replayed for the same request.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(200), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("response", JsonDocument, nullable=True),
+    Column("created_time", UtcDateTime, nullable=False),
 )
 
 # Keys seen per site in the open JSON families: the field catalogue, and what `custom_all` means.

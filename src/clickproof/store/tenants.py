@@ -86,6 +86,10 @@ class TenantStore:
         ).first()
         return None if row is None else int(row.id)
 
+    def user_email(self, user_id: int) -> str:
+        with self.engine.connect() as conn:
+            return str(conn.execute(select(users.c.email).where(users.c.id == user_id)).scalar_one())
+
     def site(self, site_id: int) -> Site | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(sites).where(sites.c.id == site_id)).first()

@@ -1,0 +1,137 @@
+"""REST routes of activities: list (paged, filtered with the export query language), get one,
+and bulk import. No route changes or deletes an activity."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from clickproof.api.auth import PAGE_PARAMS, SITE_PARAM, authorize, page_params
+from clickproof.api.body import read_raw_body
+from clickproof.api.contract import error_responses
+from clickproof.api.wire import collection
+from clickproof.api.wire_ingest import activity_to_wire
+from clickproof.bootstrap import System
+from clickproof.domain.chain import sha256_hex
+from clickproof.domain.limits import MAX_IMPORT_BYTES
+from clickproof.domain.object_id import is_object_id
+from clickproof.errors import InvalidFilterError, NotFoundError, UnsupportedMediaTypeError
+from clickproof.query.parse import parse_filter
+from clickproof.query.sort import parse_sort
+from clickproof.query.sql import STANDARD_COLUMNS, compile_filter
+from clickproof.services.idempotency import HEADER
+from clickproof.services.imports import ImportFormat
+from clickproof.services.tokens import Permission
+
+IMPORT_TYPES = {
+    "text/csv": ImportFormat.CSV,
+    "application/csv": ImportFormat.CSV,
+    "application/x-ndjson": ImportFormat.JSONL,
+    "application/jsonl": ImportFormat.JSONL,
+    "application/x-jsonlines": ImportFormat.JSONL,
+}
+LIST_PARAMS = [
+    *PAGE_PARAMS,
+    {
+        "name": "filter",
+        "in": "query",
+        "schema": {"type": "string"},
+        "description": "A Mongo-style filter as JSON, the language of export filters (docs/api.md).",
+    },
+    {"name": "sort", "in": "query", "schema": {"type": "string", "default": "-created_time"}},
+]
+
+
+def build_activity_router(system: System) -> APIRouter:
+    router = APIRouter(prefix="/v1.1/activity", tags=["Activity"])
+
+    @router.get(
+        "",
+        summary="List activities",
+        response_model=None,
+        openapi_extra={"parameters": LIST_PARAMS},
+        responses={200: {"description": "A collection of activities."}, **error_responses(400, 401, 403)},
+    )
+    def list_activity(request: Request) -> dict[str, Any]:
+        _p, site = authorize(system, request, Permission.ACTIVITY_READ)
+        page, per_page = page_params(request)
+        raw_filter = request.query_params.get("filter")
+        filter_doc: Any = None
+        if raw_filter:
+            try:
+                filter_doc = json.loads(raw_filter)
+            except ValueError:
+                raise InvalidFilterError("filter must be a JSON object", field="filter") from None
+        where = compile_filter(parse_filter(filter_doc), system.engine.dialect.name)
+        order = [
+            STANDARD_COLUMNS[k.field].desc() if k.descending else STANDARD_COLUMNS[k.field].asc()
+            for k in parse_sort(request.query_params.get("sort"))
+        ]
+        rows, total = system.activities.page(
+            site.id, where, order, offset=(page - 1) * per_page, limit=per_page
+        )
+        return collection([activity_to_wire(r) for r in rows], page=page, per_page=per_page, total=total)
+
+    @router.post(
+        "/import",
+        summary="Bulk import activities (JSONL or CSV)",
+        description="Content-Type text/csv or application/x-ndjson. All rows are validated before any is "
+        "written; rows whose id is stored already are skipped. Honors Idempotency-Key.",
+        response_model=None,
+        openapi_extra={"parameters": [SITE_PARAM]},
+        responses={
+            200: {"description": "rows, imported, skipped"},
+            **error_responses(400, 401, 403, 413, 415),
+        },
+    )
+    async def import_activity(request: Request) -> JSONResponse:
+        principal, site = authorize(system, request, Permission.ACTIVITY_WRITE)
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        fmt = IMPORT_TYPES.get(media_type)
+        if fmt is None:
+            raise UnsupportedMediaTypeError(
+                f"the body must be one of {', '.join(IMPORT_TYPES)}", field="Content-Type"
+            )
+        raw = await read_raw_body(request, MAX_IMPORT_BYTES)
+
+        def action() -> tuple[int, Any]:
+            report = system.imports.run(
+                site, lambda: io.TextIOWrapper(io.BytesIO(raw), "utf-8-sig", newline=""), fmt
+            )
+            return 200, {"rows": report.rows, "imported": report.imported, "skipped": report.skipped}
+
+        fingerprint = sha256_hex(f"{site.id}:{fmt.value}:{hashlib.sha256(raw).hexdigest()}")
+        outcome = await run_in_threadpool(
+            system.idempotency.run,
+            f"import:{principal.account_id}:{site.id}",
+            request.headers.get(HEADER),
+            fingerprint,
+            action,
+        )
+        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
+        return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
+
+    @router.get(
+        "/{id}",
+        summary="Get an activity",
+        response_model=None,
+        openapi_extra={"parameters": [SITE_PARAM]},
+        responses={200: {"description": "An activity."}, **error_responses(400, 401, 403, 404)},
+    )
+    def get_activity(request: Request) -> dict[str, Any]:
+        _p, site = authorize(system, request, Permission.ACTIVITY_READ)
+        activity_id = request.path_params["id"]
+        row = system.activities.get(site.id, activity_id) if is_object_id(activity_id) else None
+        if row is None:
+            raise NotFoundError(
+                f"no activity {activity_id[:40]!r} on this site", field="id", code="activity_not_found"
+            )
+        return activity_to_wire(row)
+
+    return router

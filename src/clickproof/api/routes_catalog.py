@@ -1,0 +1,209 @@
+"""REST routes of a site's catalogue: contracts, versions (with publish), groups, signers, erasures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from clickproof.api.auth import PAGE_PARAMS, SITE_PARAM, authorize, page_params
+from clickproof.api.body import read_json_body
+from clickproof.api.contract import error_responses
+from clickproof.api.wire import collection
+from clickproof.api.wire_ingest import (
+    contract_to_wire,
+    erasure_to_wire,
+    group_to_wire,
+    signer_to_wire,
+    version_to_wire,
+)
+from clickproof.bootstrap import System
+from clickproof.domain.limits import MAX_VERSION_BODY_BYTES
+from clickproof.services.tokens import Permission
+from clickproof.store.tables import contracts, erasures, groups, signers, versions
+
+READ = Permission.CATALOG_READ
+WRITE = Permission.CATALOG_WRITE
+
+
+def _id_param(request: Request, name: str = "id") -> int:
+    raw = request.path_params[name]
+    if not raw.isdigit() or len(raw) > 10:
+        from clickproof.errors import NotFoundError
+
+        raise NotFoundError(f"no such object {raw[:40]!r}", field=name)
+    return int(raw)
+
+
+def build_catalog_router(system: System) -> APIRouter:
+    router = APIRouter(prefix="/v1.1", tags=["Catalogue"])
+    catalog = system.catalog
+    created = {201: {"description": "Created."}, **error_responses(400, 401, 403, 413, 415)}
+    read = {200: {"description": "OK."}, **error_responses(400, 401, 403, 404)}
+
+    def contract_wire(site_rows: list[Any]) -> list[dict[str, Any]]:
+        latest = catalog.latest_versions([r.id for r in site_rows])
+        return [contract_to_wire(r, latest[r.id]) for r in site_rows]
+
+    @router.post(
+        "/contracts",
+        summary="Create a contract",
+        status_code=201,
+        responses=created,
+        openapi_extra={"parameters": [SITE_PARAM]},
+    )
+    async def create_contract(request: Request) -> JSONResponse:
+        _p, site = authorize(system, request, WRITE)
+        row = catalog.create_contract(site, await read_json_body(request))
+        return JSONResponse(contract_wire([row])[0], status_code=201)
+
+    @router.get(
+        "/contracts", summary="List contracts", responses=read, openapi_extra={"parameters": PAGE_PARAMS}
+    )
+    def list_contracts(request: Request) -> dict[str, Any]:
+        _p, site = authorize(system, request, READ)
+        page, per_page = page_params(request)
+        rows, total = catalog.store.page(contracts, site.id, offset=(page - 1) * per_page, limit=per_page)
+        return collection(contract_wire(rows), page=page, per_page=per_page, total=total)
+
+    @router.get(
+        "/contracts/{id}",
+        summary="Get a contract",
+        responses=read,
+        openapi_extra={"parameters": [SITE_PARAM]},
+    )
+    def get_contract(request: Request) -> dict[str, Any]:
+        _p, site = authorize(system, request, READ)
+        return contract_wire([catalog.contract(site, _id_param(request))])[0]
+
+    @router.post(
+        "/contracts/{id}/versions",
+        summary="Create a version (draft, or published with publish=true)",
+        status_code=201,
+        responses=created,
+        openapi_extra={"parameters": [SITE_PARAM]},
+    )
+    async def create_version(request: Request) -> JSONResponse:
+        _p, site = authorize(system, request, WRITE)
+        contract_id = _id_param(request)
+        row = catalog.create_version(site, contract_id, await read_json_body(request, MAX_VERSION_BODY_BYTES))
+        return JSONResponse(version_to_wire(row), status_code=201)
+
+    @router.get(
+        "/contracts/{id}/versions",
+        summary="List a contract's versions",
+        responses=read,
+        openapi_extra={"parameters": PAGE_PARAMS},
+    )
+    def list_versions(request: Request) -> dict[str, Any]:
+        _p, site = authorize(system, request, READ)
+        contract = catalog.contract(site, _id_param(request))
+        page, per_page = page_params(request)
+        rows, total = catalog.store.page(
+            versions,
+            site.id,
+            offset=(page - 1) * per_page,
+            limit=per_page,
+            where=versions.c.contract_id == contract.id,
+        )
+        return collection([version_to_wire(r) for r in rows], page=page, per_page=per_page, total=total)
+
+    @router.get(
+        "/versions/{id}", summary="Get a version", responses=read, openapi_extra={"parameters": [SITE_PARAM]}
+    )
+    def get_version(request: Request) -> dict[str, Any]:
+        _p, site = authorize(system, request, READ)
+        return version_to_wire(catalog.version(site, request.path_params["id"]))
+
+    @router.post(
+        "/versions/{id}/publish",
+        summary="Publish a version",
+        responses=read,
+        openapi_extra={"parameters": [SITE_PARAM]},
+    )
+    def publish_version(request: Request) -> dict[str, Any]:
+        _p, site = authorize(system, request, WRITE)
+        return version_to_wire(catalog.publish_version(site, request.path_params["id"]))
+
+    @router.post(
+        "/groups",
+        summary="Create a group",
+        status_code=201,
+        responses=created,
+        openapi_extra={"parameters": [SITE_PARAM]},
+    )
+    async def create_group(request: Request) -> JSONResponse:
+        _p, site = authorize(system, request, WRITE)
+        return JSONResponse(
+            group_to_wire(catalog.create_group(site, await read_json_body(request))), status_code=201
+        )
+
+    @router.get("/groups", summary="List groups", responses=read, openapi_extra={"parameters": PAGE_PARAMS})
+    def list_groups(request: Request) -> dict[str, Any]:
+        _p, site = authorize(system, request, READ)
+        page, per_page = page_params(request)
+        rows, total = catalog.store.page(groups, site.id, offset=(page - 1) * per_page, limit=per_page)
+        return collection([group_to_wire(r) for r in rows], page=page, per_page=per_page, total=total)
+
+    @router.get(
+        "/groups/{id}", summary="Get a group", responses=read, openapi_extra={"parameters": [SITE_PARAM]}
+    )
+    def get_group(request: Request) -> dict[str, Any]:
+        _p, site = authorize(system, request, READ)
+        return group_to_wire(catalog.group(site, _id_param(request)))
+
+    @router.post(
+        "/signers",
+        summary="Create a signer",
+        status_code=201,
+        responses=created,
+        openapi_extra={"parameters": [SITE_PARAM]},
+    )
+    async def create_signer(request: Request) -> JSONResponse:
+        _p, site = authorize(system, request, WRITE)
+        return JSONResponse(
+            signer_to_wire(catalog.create_signer(site, await read_json_body(request))), status_code=201
+        )
+
+    @router.get("/signers", summary="List signers", responses=read, openapi_extra={"parameters": PAGE_PARAMS})
+    def list_signers(request: Request) -> dict[str, Any]:
+        _p, site = authorize(system, request, READ)
+        page, per_page = page_params(request)
+        rows, total = catalog.store.page(signers, site.id, offset=(page - 1) * per_page, limit=per_page)
+        return collection([signer_to_wire(r) for r in rows], page=page, per_page=per_page, total=total)
+
+    @router.get(
+        "/signers/{signer_id:path}",
+        summary="Get a signer by signer_id",
+        responses=read,
+        openapi_extra={"parameters": [SITE_PARAM]},
+    )
+    def get_signer(request: Request) -> dict[str, Any]:
+        _p, site = authorize(system, request, READ)
+        return signer_to_wire(catalog.signer(site, request.path_params["signer_id"]))
+
+    @router.post(
+        "/erasures",
+        summary="Erase a signer's personal data (privacy request)",
+        status_code=201,
+        responses=created,
+        openapi_extra={"parameters": [SITE_PARAM]},
+    )
+    async def erase(request: Request) -> JSONResponse:
+        principal, site = authorize(system, request, Permission.SIGNERS_ERASE)
+        body = await read_json_body(request)
+        user = system.tenants.user_email(principal.user_id)
+        result = catalog.erase(site, body, requested_by=f"user:{principal.user_id}:{user}")
+        return JSONResponse(erasure_to_wire(result["erasure"], result["activities"]), status_code=201)
+
+    @router.get(
+        "/erasures", summary="List erasures", responses=read, openapi_extra={"parameters": PAGE_PARAMS}
+    )
+    def list_erasures(request: Request) -> dict[str, Any]:
+        _p, site = authorize(system, request, Permission.SIGNERS_ERASE)
+        page, per_page = page_params(request)
+        rows, total = catalog.store.page(erasures, site.id, offset=(page - 1) * per_page, limit=per_page)
+        return collection([erasure_to_wire(r) for r in rows], page=page, per_page=per_page, total=total)
+
+    return router

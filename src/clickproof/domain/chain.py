@@ -1,0 +1,91 @@
+"""The per-site hash chain over activities: canonical JSON and the three hashes. Pure, no I/O.
+
+An activity is split in two parts. The *personal* part (signer_id, connection_data, custom_data,
+render_data, plus a random per-row salt) is hashed on its own into `pii_hash`. The *record* is
+every other stored field plus `pii_hash`; its canonical JSON is hashed into `content_hash`. The
+link is `chain_hash = SHA-256(prev_hash ‖ content_hash)`, with 64 zeros before the first row.
+
+Erasing a signer removes the personal part and its salt but keeps `pii_hash`, so the record,
+and with it the whole chain, still verifies; without the salt the remaining hash cannot be used
+to confirm a guessed e-mail address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from clickproof.domain.timestamps import format_stored
+
+GENESIS = "0" * 64
+CHAIN_VERSION = 1
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no spaces, UTF-8 text kept as is: one byte string per value."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class PersonalPart:
+    salt: str
+    signer_id: str | None
+    connection_data: dict[str, Any]
+    custom_data: dict[str, Any]
+    render_data: dict[str, Any]
+
+
+def pii_hash(part: PersonalPart) -> str:
+    return sha256_hex(
+        canonical_json(
+            {
+                "salt": part.salt,
+                "signer_id": part.signer_id,
+                "connection_data": part.connection_data,
+                "custom_data": part.custom_data,
+                "render_data": part.render_data,
+            }
+        )
+    )
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else format_stored(value)
+
+
+def record_json(row: dict[str, Any], pii: str) -> str:
+    """The canonical record of a stored activity row (keys as in the activities table)."""
+    return canonical_json(
+        {
+            "v": CHAIN_VERSION,
+            "id": row["id"],
+            "uuid": row["uuid"],
+            "account": row["account_id"],
+            "site": row["site_id"],
+            "seq": row["chain_seq"],
+            "group": row["group_id"],
+            "contract": row["contract_id"],
+            "version": row["version_id"],
+            "version_number": row["version_number"],
+            "event_type": row["event_type"],
+            "execution_method": row["execution_method"],
+            "batch": row["batch"],
+            "session": row["session"],
+            "created_time": _time(row["created_time"]),
+            "event_time": _time(row["event_time"]),
+            "test_mode": bool(row["test_mode"]),
+            "source": row.get("source"),
+            "pii_hash": pii,
+        }
+    )
+
+
+def link_hash(prev_hash: str, content_hash: str) -> str:
+    return hashlib.sha256(f"{prev_hash}{content_hash}".encode("ascii")).hexdigest()

@@ -1,0 +1,145 @@
+"""All SQL about a site's contracts, versions, groups and signers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from clickproof.store.tables import contracts, groups, signers, sites, versions
+
+PUBLISHED = "published"
+
+
+@dataclass(frozen=True)
+class SignerWrite:
+    site_id: int
+    signer_id: str
+    properties: dict[str, Any]
+    now: datetime
+    update_existing: bool
+
+
+class CatalogStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- reads used by the Activity API (inside the caller's connection) ---------------------
+
+    def contracts_by_id(self, conn: Connection, site_id: int, ids: Sequence[int]) -> dict[int, Any]:
+        if not ids:
+            return {}
+        rows = conn.execute(
+            select(contracts).where(contracts.c.site_id == site_id, contracts.c.id.in_(list(ids)))
+        )
+        return {int(r.id): r for r in rows}
+
+    def ensure_signers(self, conn: Connection, writes: Sequence[SignerWrite]) -> None:
+        """Create signers on first sight (one statement for all); change the properties of
+        existing ones only for `updated` events."""
+        if not writes:
+            return
+        first: dict[tuple[int, str], SignerWrite] = {}
+        for w in writes:
+            first.setdefault((w.site_id, w.signer_id), w)
+        values = [
+            {
+                "site_id": w.site_id,
+                "signer_id": w.signer_id,
+                "properties": w.properties,
+                "created_time": w.now,
+            }
+            for w in first.values()
+        ]
+        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(dialect_insert(signers).on_conflict_do_nothing(), values)
+        for w in writes:
+            if not (w.update_existing and w.properties):
+                continue
+            where = (signers.c.site_id == w.site_id) & (signers.c.signer_id == w.signer_id)
+            current = conn.execute(select(signers.c.properties).where(where)).scalar_one()
+            conn.execute(update(signers).where(where).values(properties={**dict(current), **w.properties}))
+
+    def snapshot(self, access_id: str) -> tuple[Any, list[int], list[Any], list[Any]] | None:
+        """(site row, contract ids, version rows oldest first, group rows) of a site, or None."""
+        with self.engine.connect() as conn:
+            site = conn.execute(select(sites).where(sites.c.access_id == access_id)).first()
+            if site is None:
+                return None
+            contract_ids = [
+                int(c)
+                for c in conn.execute(select(contracts.c.id).where(contracts.c.site_id == site.id)).scalars()
+            ]
+            version_rows = conn.execute(
+                select(versions.c.id, versions.c.contract_id, versions.c.version_number, versions.c.status)
+                .where(versions.c.site_id == site.id)
+                .order_by(versions.c.version_number, versions.c.minor_version_number)
+            ).all()
+            group_rows = conn.execute(select(groups).where(groups.c.site_id == site.id)).all()
+        return site, contract_ids, list(version_rows), list(group_rows)
+
+    def version_rows(self, contract_ids: Sequence[int]) -> list[Any]:
+        """Versions of these contracts, oldest first (id, contract_id, status)."""
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(versions.c.id, versions.c.contract_id, versions.c.status)
+                    .where(versions.c.contract_id.in_(list(contract_ids)))
+                    .order_by(versions.c.version_number, versions.c.minor_version_number)
+                )
+            )
+
+    def delete_signer(self, conn: Connection, site_id: int, signer_id: str) -> None:
+        conn.execute(delete(signers).where(signers.c.site_id == site_id, signers.c.signer_id == signer_id))
+
+    # --- REST: create and read ----------------------------------------------------------------
+
+    def insert(self, conn: Connection, table: Table, values: dict[str, Any]) -> Any:
+        return conn.execute(insert(table).returning(table.c.id).values(values)).scalar_one()
+
+    def get(self, table: Table, site_id: int, object_id: object) -> Any | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(table).where(table.c.site_id == site_id, table.c.id == object_id)
+            ).first()
+
+    def page(
+        self, table: Table, site_id: int, *, offset: int, limit: int, where: Any = None
+    ) -> tuple[list[Any], int]:
+        condition = table.c.site_id == site_id
+        if where is not None:
+            condition = condition & where
+        with self.engine.connect() as conn:
+            total = int(conn.execute(select(func.count()).select_from(table).where(condition)).scalar_one())
+            rows = list(
+                conn.execute(select(table).where(condition).order_by(table.c.id).offset(offset).limit(limit))
+            )
+        return rows, total
+
+    def signer(self, site_id: int, signer_id: str) -> Any | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(signers).where(signers.c.site_id == site_id, signers.c.signer_id == signer_id)
+            ).first()
+
+    def next_version_number(self, conn: Connection, contract_id: int) -> int:
+        current = conn.execute(
+            select(func.max(versions.c.version_number)).where(versions.c.contract_id == contract_id)
+        ).scalar_one()
+        return int(current or 0) + 1
+
+    def publish(self, conn: Connection, version_id: str, now: datetime) -> None:
+        conn.execute(
+            update(versions)
+            .where(versions.c.id == version_id)
+            .values(
+                status=PUBLISHED,
+                published_time=now,
+                effective_time=func.coalesce(versions.c.effective_time, now),
+            )
+        )

@@ -1,0 +1,178 @@
+"""Pure parsing of Activity API parameters, import rows, and the chain's hashes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from clickproof.domain.chain import (
+    GENESIS,
+    PersonalPart,
+    canonical_json,
+    link_hash,
+    pii_hash,
+    record_json,
+    sha256_hex,
+)
+from clickproof.domain.import_row import RowError, check_columns, csv_value, from_csv, parse_row, unguard
+from clickproof.domain.send_request import parse_lookup, parse_send
+from clickproof.errors import ValidationError
+
+VID = "5e8c6ecc51289e1e22816d6c"
+
+
+def test_send_short_codes_map_to_the_activity() -> None:
+    request = parse_send(
+        {
+            "sid": "s",
+            "sig": "a@b",
+            "et": "agreed",
+            "cid": "1,2",
+            "vid": f"{VID},{VID}",
+            "em": "clickthrough",
+            "pat": "T",
+            "addr": "1.2.3.4",
+            "bua": "UA",
+            "cus": '{"x": 1}',
+            "rnd": {"plan": "p"},
+            "tm": "1",
+            "_lib": "js",
+        }
+    )
+    assert request.contract_ids == (1, 2) and request.version_ids == (VID, VID)
+    assert request.connection_data == {
+        "page_title": "T",
+        "remote_address": "1.2.3.4",
+        "user_agent": "UA",
+        "client_library": "js",
+    }
+    assert (
+        request.custom_data == {"x": 1} and request.render_data == {"plan": "p"} and request.test_mode is True
+    )
+
+
+def test_send_versions_default_to_none_per_contract_and_lists_may_be_repeated() -> None:
+    request = parse_send({"sid": "s", "et": "displayed", "cid": ["3", "4"]})
+    assert (
+        request.contract_ids == (3, 4) and request.version_ids == (None, None) and request.signer_id is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "code"),
+    [
+        ({"et": "agreed"}, "sid", "missing_field"),
+        ({"sid": "s", "et": "agreed", "cid": "1"}, "sig", "missing_field"),
+        ({"sid": "s", "et": "disagreed", "cid": "1"}, "sig", "missing_field"),
+        ({"sid": "s", "et": "nope", "cid": "1"}, "et", "invalid_event_type"),
+        ({"sid": "s", "et": "displayed", "cid": "1,1"}, "cid", "invalid_parameter"),
+        ({"sid": "s", "et": "displayed", "cid": "-1"}, "cid", "invalid_parameter"),
+        ({"sid": "s", "et": "displayed", "cid": "1", "vid": "zz"}, "vid", "invalid_parameter"),
+        ({"sid": "s", "et": "displayed", "cid": "1,2", "vid": VID}, "vid", "mismatched_versions"),
+        ({"sid": "s", "et": "displayed"}, "cid", "missing_field"),
+        ({"sid": "s", "et": "displayed", "cid": "1", "em": "x"}, "em", "invalid_parameter"),
+        ({"sid": "s", "et": "displayed", "cid": "1", "cus": "{"}, "cus", "invalid_parameter"),
+        ({"sid": "s", "et": "displayed", "cid": "1", "sig": "x" * 1025}, "sig", "invalid_parameter"),
+        ({"sid": "s", "et": "displayed", "cid": "1", "pat": "a\x00b"}, "pat", "invalid_parameter"),
+        ({"sid": "s", "et": "displayed", "cid": "1", "what": "x"}, "what", "unknown_field"),
+        (
+            {"sid": "s", "et": "displayed", "cid": ",".join(str(i) for i in range(1, 60))},
+            "cid",
+            "invalid_parameter",
+        ),
+    ],
+)
+def test_send_errors_name_the_parameter(params: dict[str, object], field: str, code: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        parse_send(params)
+    assert (info.value.field, info.value.code) == (field, code)
+
+
+def test_updated_needs_no_contract_but_a_signer() -> None:
+    assert parse_send({"sid": "s", "et": "updated", "sig": "a"}).contract_ids == ()
+    with pytest.raises(ValidationError):
+        parse_lookup({"sid": "s", "sig": "a"})
+    assert parse_lookup({"sid": "s", "sig": "a", "gkey": "g"}).group_key == "g"
+
+
+def row(**overrides: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "id": "a" * 24,
+        "event_type": "agreed",
+        "signer_id": "s",
+        "contract": 1,
+        "version": VID,
+    }
+    base.update(overrides)
+    return base
+
+
+def test_import_row_parses_types_and_defaults() -> None:
+    parsed = parse_row(
+        row(created_time="2026-01-01", test_mode="TRUE", group="2", connection_data={"cookies": True})
+    )
+    assert parsed.created_time == datetime(2026, 1, 1, tzinfo=UTC) and parsed.test_mode is True
+    assert parsed.group_id == 2 and parsed.connection_data == {"cookies": "true"}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"id": "x"}, "id"),
+        ({"event_type": "clicked"}, "event_type"),
+        ({"signer_id": None}, "signer_id"),
+        ({"contract": "one"}, "contract"),
+        ({"version": None}, "version"),
+        ({"created_time": "yesterday"}, "created_time"),
+        ({"test_mode": "maybe"}, "test_mode"),
+        ({"custom_data": [1]}, "custom_data"),
+        ({"colour": "red"}, "colour"),
+        ({"execution_method": "wave"}, "execution_method"),
+    ],
+)
+def test_import_row_errors_name_the_field(overrides: dict[str, object], field: str) -> None:
+    with pytest.raises(RowError) as info:
+        parse_row(row(**overrides))
+    assert info.value.field == field
+
+
+def test_csv_cells_of_exports_regain_their_values() -> None:
+    assert unguard("'=1+2") == "=1+2" and unguard("'plain") == "'plain" and unguard("  '@x") == "  @x"
+    assert csv_value("TRUE") is True and csv_value("12") == 12 and csv_value("1.5") == 1.5
+    assert csv_value("007") == "007" and csv_value('{"a":1}') == {"a": 1} and csv_value("text") == "text"
+    doc = from_csv({"id": "i", "custom_data.vip": "FALSE", "connection_data.cookies": "TRUE", "session": ""})
+    assert doc == {"id": "i", "custom_data": {"vip": False}, "connection_data": {"cookies": "TRUE"}}
+    check_columns(["id", "render_data.plan"])
+    with pytest.raises(RowError):
+        check_columns(["id", "bogus"])
+    with pytest.raises(RowError):
+        check_columns(["event_type"])
+
+
+def test_chain_hashes_are_canonical_and_sensitive() -> None:
+    assert canonical_json({"b": 1, "a": "é"}) == '{"a":"é","b":1}'
+    part = PersonalPart("salt", "s", {"ip": "1"}, {}, {})
+    assert pii_hash(part) != pii_hash(PersonalPart("salt2", "s", {"ip": "1"}, {}, {}))
+    stored = {
+        "id": "a" * 24,
+        "uuid": "u",
+        "account_id": 1,
+        "site_id": 1,
+        "chain_seq": 1,
+        "group_id": None,
+        "contract_id": 1,
+        "version_id": VID,
+        "version_number": 1,
+        "event_type": "agreed",
+        "execution_method": None,
+        "batch": None,
+        "session": None,
+        "created_time": datetime(2026, 1, 1, tzinfo=UTC),
+        "event_time": None,
+        "test_mode": False,
+        "source": "send",
+    }
+    content = sha256_hex(record_json(stored, pii_hash(part)))
+    assert content != sha256_hex(record_json({**stored, "event_type": "disagreed"}, pii_hash(part)))
+    assert link_hash(GENESIS, content) != link_hash("1" * 64, content)
