@@ -81,7 +81,7 @@ def test_unknown_operators_and_fields_point_at_the_node(raw: object, pointer: st
     "raw",
     [
         [1, 2],
-        "event_type==agreed",
+        "event_type~agreed",
         {"and": []},
         {"and": {"a": 1}},
         {"event_type": {"$in": "agreed"}},

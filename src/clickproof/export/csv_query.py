@@ -19,9 +19,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from clickproof.domain.export_request import Column
 from clickproof.domain.fields import FAMILY_COLUMN, STANDARD_BY_NAME, Family, FieldType, header_for
 from clickproof.query.ast import Node
+from clickproof.query.columns import STANDARD_COLUMNS
 from clickproof.query.json_access import json_access_for
+from clickproof.query.order import order_by
 from clickproof.query.sort import SortKey
-from clickproof.query.sql import STANDARD_COLUMNS, compile_filter
+from clickproof.query.sql import compile_filter
 from clickproof.store.tables import activities
 
 ISO_PG = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
@@ -83,9 +85,7 @@ def build_csv_query(
         activities.c.created_time < end,
         compile_filter(filter_node, dialect_name),
     )
-    order = [
-        STANDARD_COLUMNS[k.field].desc() if k.descending else STANDARD_COLUMNS[k.field].asc() for k in sort
-    ]
+    order = order_by(sort, dialect_name)
     labelled = [e.label(f"c{i}") for i, e in enumerate(expressions)]
     statement = select(*labelled).where(where).order_by(*order)
     count_statement = select(func.count()).select_from(activities).where(where)

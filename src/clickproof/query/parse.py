@@ -38,11 +38,15 @@ class _Budget:
 
 
 def parse_filter(raw: object) -> Node | None:
-    """Parse ``raw`` (a decoded JSON object) to an AST; None means 'no filter'."""
+    """Parse ``raw`` (a decoded JSON object, or a legacy filter string) to an AST; None means 'no filter'."""
     if raw is None:
         return None
+    if isinstance(raw, str):
+        from clickproof.query.legacy import parse_legacy_filter
+
+        return parse_legacy_filter(raw)
     if not isinstance(raw, dict):
-        raise InvalidFilterError("filter must be a JSON object", field="/filter")
+        raise InvalidFilterError("filter must be a JSON object or a legacy filter string", field="/filter")
     node = _parse_document(raw, "/filter", 1, _Budget())
     if isinstance(node, And) and not node.children:
         return None
@@ -149,6 +153,11 @@ def _parse_operators(ref: FieldRef, ops: dict[str, Any], pointer: str, depth: in
     return parts[0] if len(parts) == 1 else And(tuple(parts))
 
 
+def scalar_value(ref: FieldRef, value: object, pointer: str) -> Scalar:
+    """A filter value checked against the bounds, and read as an instant for date fields."""
+    return _scalar(ref, value, pointer)
+
+
 def _scalar(ref: FieldRef, value: object, pointer: str) -> Scalar:
     if value is None or isinstance(value, bool):
         return value
@@ -165,6 +174,8 @@ def _scalar(ref: FieldRef, value: object, pointer: str) -> Scalar:
             raise InvalidFilterError(
                 f"string longer than {MAX_FILTER_STRING} characters", field=pointer, code="filter_too_large"
             )
+        if "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+            raise InvalidFilterError("strings may not contain NUL or lone surrogates", field=pointer)
         if ref.type is FieldType.DATETIME:
             return _instant(value, pointer)
         return value
