@@ -13,6 +13,7 @@ from clickproof import __version__
 from clickproof.api.contract import SEED
 from clickproof.api.error_handlers import install_error_handlers
 from clickproof.api.routes_exports import build_export_router
+from clickproof.api.routes_sites import build_site_router
 from clickproof.bootstrap import System
 
 
@@ -37,6 +38,7 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(build_export_router(system))
+    app.include_router(build_site_router(system))
 
     @app.get("/health", tags=["Operations"], summary="Liveness and version")
     def health() -> dict[str, str]:

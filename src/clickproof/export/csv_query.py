@@ -111,7 +111,8 @@ def compile_positional(statement: Select[Any], dialect: Dialect) -> tuple[str, l
     compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
     params: list[Any] = []
     for name in compiled.positiontup or ():
-        bind = compiled.binds[name]
+        # An expanded IN parameter (`p_1`, `p_2`, … after render_postcompile) has its base's type.
+        bind = compiled.binds[name if name in compiled.binds else name.rsplit("_", 1)[0]]
         value = compiled.params[name]
         processor = bind.type.bind_processor(dialect)
         params.append(processor(value) if processor else value)

@@ -24,7 +24,7 @@ POINTER = "/filter"
 _OPS = {"==": Op.EQ, "!=": Op.NE, ">=": Op.GTE, "<=": Op.LTE, ">": Op.GT, "<": Op.LT}
 _CONDITION = re.compile(
     r"""\s*(?P<field>[^\s=!<>"]+)\s*(?P<op>==|!=|>=|<=|>|<)\s*"""
-    r"""(?P<value>"(?:[^"\\]|\\.)*"|[^"]*?)\s*(?P<join>\s(?:and|or)\s|$)""",
+    r"""(?P<value>"(?:[^"\\]|\\.)*"|[^"]*?)\s*(?P<join>\s(?:and|or)(?:\s|$)|$)""",
     re.IGNORECASE | re.DOTALL,
 )
 _INTEGER = re.compile(r"^-?\d{1,19}$")
