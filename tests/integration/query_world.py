@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hypothesis import strategies as st
-from sqlalchemy import Connection, Engine, insert
+from sqlalchemy import Connection, Engine, insert, select
 
 from clickproof.store.tables import accounts, activities, contracts, groups, sites, versions
 
@@ -37,7 +37,10 @@ TEXTS = ["a", "b", "B", "ä", "10", "2", "", "agreed", "x y", "Zoë", "=1+1"]
 
 
 def insert_world(engine: Engine) -> None:
+    """Idempotent: several test modules share one PostgreSQL database per session."""
     with engine.begin() as conn:
+        if conn.execute(select(accounts.c.id).where(accounts.c.id == ACCOUNT)).first() is not None:
+            return
         conn.execute(insert(accounts).values(id=ACCOUNT, name="A", created_time=T0))
         conn.execute(
             insert(sites).values(id=SITE, account_id=ACCOUNT, name="S", access_id="s", created_time=T0)

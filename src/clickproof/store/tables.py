@@ -151,8 +151,8 @@ activities = Table(
     Column("render_data", JsonDocument, nullable=False),
     # The export window scan: site + created_time, with id so the total order needs no sort.
     Index("ix_activities_site_created", "site_id", "created_time", "id"),
-    Index("ix_activities_site_signer", "site_id", "signer_id"),
-    Index("ix_activities_site_contract", "site_id", "contract_id", "created_time"),
+    Index("ix_activities_site_signer", "site_id", "signer_id", "created_time", "id"),
+    Index("ix_activities_site_contract", "site_id", "contract_id", "created_time", "id"),
 )
 
 # Keys seen per site in the open JSON families: the field catalogue, and what `custom_all` means.
