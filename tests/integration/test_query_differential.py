@@ -5,6 +5,7 @@ evaluator (clickproof.query.reference)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from clickproof.query.parse import parse_filter
 from clickproof.query.reference import matches, sort_documents
 from clickproof.query.sort import parse_sort
 from clickproof.query.sql import compile_filter
+from clickproof.query.window import fold_window
 from clickproof.store.database import create_db_engine, migrate
 from clickproof.store.tables import activities
 from tests.integration.postgres import pg_engine
@@ -46,6 +48,7 @@ SORT_FIELDS = [*TYPES] + [f"{family}.{key}" for family in FAMILIES for key in FA
 DATES = [t.isoformat() for t in TIMES] + ["2026-01-02", "2026-01-03T00:00:00Z"]
 VALUES_TEXT = st.one_of(json_scalars, st.integers(1, 3), st.sampled_from([*VERSIONS, "published", "draft"]))
 VALUES_DATE = st.one_of(st.none(), st.booleans(), st.integers(0, 2), st.sampled_from(DATES))
+WINDOW = (TIMES[0] - timedelta(days=1), TIMES[-1] + timedelta(days=1))
 OPERATORS = ["$eq", "$ne", "$gt", "$gte", "$lt", "$lte"]
 
 
@@ -84,6 +87,10 @@ def _combine(children: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[d
 
 
 filters = st.recursive(leaf(), _combine, max_leaves=8)
+windows = st.one_of(
+    st.just(WINDOW),
+    st.tuples(st.sampled_from(TIMES), st.sampled_from(TIMES)).map(lambda w: (min(w), max(w))),
+)
 sorts = st.lists(
     st.tuples(st.sampled_from(SORT_FIELDS), st.booleans()), min_size=1, max_size=3, unique_by=lambda t: t[0]
 ).map(lambda keys: ",".join(("-" if desc else "") + name for name, desc in keys))
@@ -105,11 +112,24 @@ def postgres(pg_engine: Engine) -> Engine:
     return pg_engine
 
 
-def _ids(engine: Engine, rows: list[dict[str, Any]], node: Any, sort: Any) -> list[str]:
+def _ids(
+    engine: Engine,
+    rows: list[dict[str, Any]],
+    node: Any,
+    sort: Any,
+    window: tuple[datetime, datetime] = WINDOW,
+) -> list[str]:
+    """The ids the export query selects: the window with the filter's created_time bounds folded in."""
     dialect = engine.dialect.name
+    start, end, rest = fold_window(node, *window)
     statement = (
         select(activities.c.id)
-        .where(activities.c.site_id == SITE, compile_filter(node, dialect))
+        .where(
+            activities.c.site_id == SITE,
+            activities.c.created_time >= start,
+            activities.c.created_time < end,
+            compile_filter(rest, dialect),
+        )
         .order_by(*order_by(sort, dialect))
     )
     with engine.connect() as conn:
@@ -124,13 +144,14 @@ def _ids(engine: Engine, rows: list[dict[str, Any]], node: Any, sort: Any) -> li
 @settings(
     max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
-@given(rows=activity_rows(), raw_filter=filters, raw_sort=sorts)
+@given(rows=activity_rows(), raw_filter=filters, raw_sort=sorts, window=windows)
 def test_sqlite_postgres_and_reference_agree(
     sqlite_engine: Engine,
     postgres: Engine,
     rows: list[dict[str, Any]],
     raw_filter: dict[str, Any],
     raw_sort: str,
+    window: tuple[datetime, datetime],
 ) -> None:
     try:
         node = parse_filter(raw_filter)
@@ -139,9 +160,11 @@ def test_sqlite_postgres_and_reference_agree(
         raise
     sort = parse_sort(raw_sort)
     docs = [expanded(r) for r in rows]
-    expected = [d["id"] for d in sort_documents([d for d in docs if matches(node, d)], sort)]
-    assert _ids(sqlite_engine, rows, node, sort) == expected
-    assert _ids(postgres, rows, node, sort) == expected
+    start, end = window
+    chosen = [d for d in docs if start <= d["created_time"] < end and matches(node, d)]
+    expected = [d["id"] for d in sort_documents(chosen, sort)]
+    assert _ids(sqlite_engine, rows, node, sort, window) == expected
+    assert _ids(postgres, rows, node, sort, window) == expected
 
 
 @pytest.mark.parametrize(

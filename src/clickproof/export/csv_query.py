@@ -24,6 +24,7 @@ from clickproof.query.json_access import json_access_for
 from clickproof.query.order import order_by
 from clickproof.query.sort import SortKey
 from clickproof.query.sql import compile_filter
+from clickproof.query.window import fold_window
 from clickproof.store.tables import activities
 
 ISO_PG = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
@@ -78,6 +79,7 @@ def build_csv_query(
             expressions.append(cast(value, String) if dialect_name == "sqlite" else value)
             expressions.append(json.kind(data, column.name))
             outputs.append(OutputColumn(header, CellKind.JSON))
+    start, end, filter_node = fold_window(filter_node, start, end)
     where = and_(
         activities.c.account_id == account_id,
         activities.c.site_id == site_id,

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, false, func, not_, or_, select, true
+from sqlalchemy import Table, and_, false, func, literal, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement, False_
 
 from clickproof.domain.fields import FAMILY_COLUMN, RELATED_BY_NAME, Family, FieldType
@@ -125,9 +125,10 @@ class _FilterCompiler:
             return (column.is_(None) if op in _NULL_MATCHING else false()), False
         if bracket(value) != TYPE_BRACKET[ftype]:
             return false(), False
+        bound = literal(value, column.type)  # typed, so booleans and instants bind as the column does
         if ftype is FieldType.STRING and op is not Op.EQ:
             column = collated_text(column, self.dialect_name)
-        return _COMPARATORS[op](column, value), nullable
+        return _COMPARATORS[op](column, bound), nullable
 
     def _related(self, name: str, ftype: FieldType, op: Op, value: Any) -> Leaf:
         """``contract.title`` and friends: the reference column IN (ids of matching related rows)."""
