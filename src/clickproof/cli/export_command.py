@@ -130,7 +130,9 @@ def follow(client: ApiClient, job: dict[str, Any], interval: float = 0.5) -> dic
 def create(
     start: Annotated[str, typer.Option("--start", help="start_date (ISO 8601; no offset means UTC).")],
     end: Annotated[str | None, typer.Option("--end", help="end_date (default: now).")] = None,
-    filter_json: Annotated[str | None, typer.Option("--filter", help="Filter as a JSON object, or a legacy filter string.")] = None,
+    filter_json: Annotated[
+        str | None, typer.Option("--filter", help="Filter as a JSON object, or a legacy filter string.")
+    ] = None,
     select: Annotated[
         list[str] | None,
         typer.Option(
