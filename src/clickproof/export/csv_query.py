@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, String, and_, case, cast, func, select
+from sqlalchemy import Select, String, and_, case, cast, func, select, type_coerce
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -102,7 +102,8 @@ def _standard(name: str, dialect_name: str) -> tuple[ColumnElement[Any], CellKin
     if field_type is FieldType.DATETIME:
         if dialect_name == "postgresql":
             return func.to_char(func.timezone("UTC", column), ISO_PG), CellKind.PLAIN
-        return column, CellKind.PLAIN  # stored as fixed-width ISO 8601 UTC text
+        # Stored as fixed-width ISO 8601 UTC text: read it as text, without the type's parsing.
+        return type_coerce(column, String), CellKind.PLAIN
     if field_type is FieldType.INTEGER:
         return column, CellKind.PLAIN
     return column, CellKind.TEXT

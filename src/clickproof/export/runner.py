@@ -18,6 +18,7 @@ from typing import Any, cast
 from sqlalchemy import Engine
 
 from clickproof.blobstore.base import BlobStore
+from clickproof.domain import limits
 from clickproof.domain.export_job import PDF_NOT_PRODUCED, ExportFile, ExportJob, ExportType
 from clickproof.domain.export_request import Column
 from clickproof.domain.fields import Family
@@ -158,7 +159,9 @@ class ExportRunner:
         database_path = sqlite_file(self.engine)
         with self.blobs.writer(key) as handle:
             out = HashingWriter(handle)
-            if database_path is not None:
+            # Small SQLite exports stay in-process (stdlib sqlite3, no ADBC): the child process
+            # start would cost more than its faster reader saves (docs/adr/0005).
+            if database_path is not None and total > limits.IN_PROCESS_EXPORT_ROWS:
                 rows = export_sqlite_csv(
                     self.engine,
                     database_path,
@@ -174,7 +177,7 @@ class ExportRunner:
                     query.columns,
                     cast(Any, out),
                     bom=self.settings.csv_bom,
-                    on_batch=progress.beat,
+                    on_batch=progress.batch_written,
                 )
             progress.beat(rows, force=True)
         csv_file = ExportFile(
@@ -198,6 +201,10 @@ class _Progress:
         self.job = job
         self.total = total
         self.last = 0.0
+
+    def batch_written(self, processed: int) -> None:
+        failpoint("export.batch_written")  # as the SQLite child process does after each batch
+        self.beat(processed)
 
     def beat(self, processed: int, force: bool = False) -> None:
         if self.runner.stopping.is_set():
