@@ -83,7 +83,8 @@ def _combine(children: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[d
     implicit = st.lists(children, min_size=2, max_size=3).map(
         lambda ds: {k: v for d in ds for k, v in d.items()}
     )
-    return st.one_of(logical, implicit)
+    negated = children.map(lambda d: {"$not": d})
+    return st.one_of(logical, implicit, negated)
 
 
 filters = st.recursive(leaf(), _combine, max_leaves=8)

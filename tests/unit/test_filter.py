@@ -93,6 +93,8 @@ def test_unknown_operators_and_fields_point_at_the_node(raw: object, pointer: st
         {'contract._id"; DROP TABLE activities;--': 1},
         {"custom_data.": 1},
         {"__proto__": 1},
+        {"$not": []},
+        {"$not": {}},
         {"a.$gt": 1},
     ],
 )
@@ -176,6 +178,7 @@ def test_depth_limit_counts_operator_objects() -> None:
         ({"event_type": {"$nin": ["a", "b"]}}, 'event type is none of ["a", "b"]'),
         ({"version_number": {"$not": {"$gt": 2}}}, "not version number is greater than 2"),
         ({"$nor": [{"test_mode": True}]}, "not (test mode is true)"),
+        ({"$not": {"test_mode": True, "batch": "b"}}, 'not (test mode is true and batch is "b")'),
         ({"created_time": {"$gte": "2026-10-01"}}, "created time is at least 2026-10-01T00:00:00.000Z"),
         ({"or": [{"signer_id": None}, {"batch": "b"}]}, 'signer id is null or batch is "b"'),
     ],

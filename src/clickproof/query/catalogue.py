@@ -13,10 +13,9 @@ from clickproof.domain.fields import (
     Family,
 )
 from clickproof.query.ast import Op
-from clickproof.query.parse import ALLOWED_OPERATORS
 
 FIELD_OPERATORS: tuple[str, ...] = (*(op.value for op in Op), "$not")
-LOGICAL_OPERATORS: tuple[str, ...] = tuple(op for op in ALLOWED_OPERATORS if op not in FIELD_OPERATORS)
+LOGICAL_OPERATORS: tuple[str, ...] = ("$and", "$or", "$nor", "$not", "and", "or")
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,11 @@ def _parse_document(doc: dict[str, Any], pointer: str, depth: int, budget: _Budg
         child_pointer = f"{pointer}/{_escape(key)}"
         if key in LOGICAL:
             parts.append(_parse_logical(LOGICAL[key], value, child_pointer, depth, budget))
+        elif key == "$not":  # an extension: MongoDB allows $not only inside a field condition
+            if not isinstance(value, dict) or not value:
+                raise InvalidFilterError("$not needs a filter object", field=child_pointer)
+            budget.spend(child_pointer)
+            parts.append(Not(_parse_document(value, child_pointer, depth + 1, budget)))
         elif key.startswith("$"):
             raise _unknown_operator(key, child_pointer)
         elif is_nested_prefix(key) and isinstance(value, dict) and value and not _has_operator(value):
