@@ -35,7 +35,7 @@ _RANKS = {
 def order_by(sort: tuple[SortKey, ...], dialect_name: str) -> list[ColumnElement[Any]]:
     clauses: list[ColumnElement[Any]] = []
     for key in sort:
-        for expression, nullable in _expressions(key, dialect_name):
+        for expression, nullable in sort_expressions(key, dialect_name):
             clause = expression.desc() if key.descending else expression.asc()
             if nullable and dialect_name == "postgresql":  # SQLite already puts NULL first
                 clause = clause.nulls_last() if key.descending else clause.nulls_first()
@@ -43,7 +43,12 @@ def order_by(sort: tuple[SortKey, ...], dialect_name: str) -> list[ColumnElement
     return clauses
 
 
-def _expressions(key: SortKey, dialect_name: str) -> list[tuple[ColumnElement[Any], bool]]:
+def sort_expressions(key: SortKey, dialect_name: str) -> list[tuple[ColumnElement[Any], bool]]:
+    """The expressions one sort key orders by, each with whether it can be NULL.
+
+    A standard or related field is one expression; a JSON-family key is three (type rank,
+    number, text), so keyset positions over such a key are tuples of three values.
+    """
     ref = key.ref
     if ref.family is Family.STANDARD:
         if ref.name in RELATED_BY_NAME:
