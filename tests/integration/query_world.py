@@ -82,7 +82,11 @@ json_scalars = st.one_of(
     st.sampled_from([0.5, -1.5, 2.0, 10.25]),
     st.sampled_from(TEXTS),
 )
-json_values = st.one_of(json_scalars, st.just([1, "a"]), st.just({"x": 1}), st.just([]), st.just({}))
+json_values = st.one_of(
+    json_scalars,
+    st.lists(json_scalars, max_size=3),
+    st.sampled_from([[[1]], [{"x": 1}], {"x": 1}, {}]),
+)
 FAMILY_KEYS = ["vip", "plan", "seats", "a.b"]
 family_data = st.dictionaries(st.sampled_from(FAMILY_KEYS), json_values, max_size=4)
 

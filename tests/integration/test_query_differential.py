@@ -208,3 +208,55 @@ def test_known_answers(sqlite_engine: Engine, postgres: Engine, raw_filter: Any,
     assert len(expected) == expected_count
     assert _ids(sqlite_engine, rows, node, sort) == expected
     assert _ids(postgres, rows, node, sort) == expected
+
+
+ARRAY_ROWS: list[dict[str, Any]] = [
+    {"tags": ["a", 2, None]},
+    {"tags": ["b", [1], {"x": 1}]},
+    {"tags": []},
+    {"tags": "a"},
+    {"tags": [True, 1.5]},
+    {},
+]
+
+
+@pytest.mark.parametrize(
+    ("raw_filter", "expected"),
+    [
+        ({"custom_data.tags": "a"}, [0, 3]),
+        ({"custom_data.tags": {"$gt": 1}}, [0, 4]),
+        ({"custom_data.tags": {"$gte": "b"}}, [1]),
+        ({"custom_data.tags": None}, [0, 5]),
+        ({"custom_data.tags": {"$ne": "a"}}, [1, 2, 4, 5]),
+        ({"custom_data.tags": {"$in": ["zz", 2, True]}}, [0, 4]),
+        ({"custom_data.tags": {"$nin": ["a", "b"]}}, [2, 4, 5]),
+        ({"custom_data.tags": 1}, []),  # [1] nested in an array is not the number 1
+        ({"custom_data.tags": {"$exists": True}}, [0, 1, 2, 3, 4]),
+        ({"custom_data.tags": {"$lt": True}}, []),
+        ({"custom_data.tags": {"$lte": True}}, [4]),
+    ],
+)
+def test_arrays_match_when_an_element_does(
+    sqlite_engine: Engine, postgres: Engine, raw_filter: dict[str, Any], expected: list[int]
+) -> None:
+    rows = []
+    for index, custom in enumerate(ARRAY_ROWS):
+        version = sorted(VERSIONS)[0]
+        contract, number, *_ = VERSIONS[version]
+        rows.append(
+            {
+                "id": f"{index:024x}", "uuid": "u", "account_id": 1, "site_id": SITE, "signer_id": None,
+                "group_id": None, "contract_id": contract, "version_id": version, "version_number": number,
+                "event_type": "agreed", "execution_method": None, "batch": None, "session": None,
+                "created_time": TIMES[0], "event_time": None, "test_mode": False,
+                "connection_data": {}, "custom_data": custom, "render_data": {},
+            }
+        )  # fmt: skip
+    node = parse_filter(raw_filter)
+    sort = parse_sort("id")
+    wanted = [f"{i:024x}" for i in expected]
+    assert [
+        d["id"] for d in sort_documents([d for d in map(expanded, rows) if matches(node, d)], sort)
+    ] == wanted
+    assert _ids(sqlite_engine, rows, node, sort) == wanted
+    assert _ids(postgres, rows, node, sort) == wanted

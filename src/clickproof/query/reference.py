@@ -75,8 +75,16 @@ def _compare(node: Compare, doc: Document) -> bool:
         assert isinstance(value, tuple)
         return any(_compare(Compare(node.field, Op.EQ, v), doc) for v in value)
     if value is None:
-        return op in (Op.EQ, Op.GTE, Op.LTE) and (stored is _MISSING or stored is None)
-    if stored is _MISSING or _bracket(stored) != _bracket(value):
+        if op not in (Op.EQ, Op.GTE, Op.LTE):
+            return False
+        return stored is _MISSING or stored is None or (isinstance(stored, list) and None in stored)
+    if isinstance(stored, list):  # MongoDB: an array matches when one of its elements does
+        return any(_scalar_compare(element, op, value) for element in stored)
+    return stored is not _MISSING and _scalar_compare(stored, op, value)
+
+
+def _scalar_compare(stored: Any, op: Op, value: Any) -> bool:
+    if _bracket(stored) != _bracket(value):
         return False
     return _ORDER[op](stored, value)
 

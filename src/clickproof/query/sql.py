@@ -27,7 +27,7 @@ from clickproof.query.columns import (
     is_nullable,
     related_parts,
 )
-from clickproof.query.json_access import JsonAccess, json_access_for
+from clickproof.query.json_access import JsonAccess, JsonView, KeyView, any_element, json_access_for
 from clickproof.store.tables import activities
 
 __all__ = ["STANDARD_COLUMNS", "compile_filter"]
@@ -149,6 +149,7 @@ class _FilterCompiler:
     # -- the open JSON families
 
     def _json(self, column_name: str, key: str, op: Op, value: Any) -> Leaf:
+        """A key of a JSON family; as in MongoDB, an array matches when one of its elements does."""
         column = activities.c[column_name]
         json = self.json
         if op is Op.EXISTS:
@@ -158,33 +159,40 @@ class _FilterCompiler:
             if not value:
                 return false(), False
             return or_(*(self._json(column_name, key, Op.EQ, v)[0] for v in value)), True
-        kind = bracket(value)
+        if value is None and op not in _NULL_MATCHING:
+            return false(), False
+        view = KeyView(json, column, key)
         if value is None:
-            if op not in _NULL_MATCHING:
-                return false(), False
-            return or_(not_(json.exists(column, key)), json.type_is(column, key, "null")), True
-        if kind in {"text", "datetime"}:
-            text_value = value.isoformat() if isinstance(value, datetime) else value
-            text = json.text(column, key)
-            if op is not Op.EQ:
-                text = collated_text(text, self.dialect_name)
-            return and_(json.type_is(column, key, "text"), _COMPARATORS[op](text, text_value)), True
-        if kind == "number":
-            return (
-                and_(json.type_is(column, key, "number"), _COMPARATORS[op](json.number(column, key), value)),
-                True,
-            )
-        # Booleans: false < true, as MongoDB orders them.
-        is_true = json.type_is(column, key, "true")
-        is_false = json.type_is(column, key, "false")
-        matches = {
-            Op.EQ: is_true if value else is_false,
-            Op.GT: false() if value else is_true,
-            Op.GTE: is_true if value else or_(is_true, is_false),
-            Op.LT: is_false if value else false(),
-            Op.LTE: or_(is_true, is_false) if value else is_false,
-        }[op]
-        return matches, True
+            contains_null = any_element(self.dialect_name, column, key, lambda e: e.type_is("null"))
+            return or_(not_(json.exists(column, key)), view.type_is("null"), contains_null), True
+
+        def condition(target: JsonView) -> ColumnElement[bool]:
+            return _json_compare(target, op, value, self.dialect_name)
+
+        return or_(condition(view), any_element(self.dialect_name, column, key, condition)), True
+
+
+def _json_compare(target: JsonView, op: Op, value: Any, dialect_name: str) -> ColumnElement[bool]:
+    """``target op value`` for one JSON value, within the value's type bracket."""
+    kind = bracket(value)
+    if kind in {"text", "datetime"}:
+        text_value = value.isoformat() if isinstance(value, datetime) else value
+        text = target.text()
+        if op is not Op.EQ:
+            text = collated_text(text, dialect_name)
+        return and_(target.type_is("text"), _COMPARATORS[op](text, text_value))
+    if kind == "number":
+        return and_(target.type_is("number"), _COMPARATORS[op](target.number(), value))
+    # Booleans: false < true, as MongoDB orders them.
+    is_true = target.type_is("true")
+    is_false = target.type_is("false")
+    return {
+        Op.EQ: is_true if value else is_false,
+        Op.GT: false() if value else is_true,
+        Op.GTE: is_true if value else or_(is_true, is_false),
+        Op.LT: is_false if value else false(),
+        Op.LTE: or_(is_true, is_false) if value else is_false,
+    }[op]
 
 
 def _in_table(
