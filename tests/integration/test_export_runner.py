@@ -238,3 +238,23 @@ def test_created_time_is_utc_text(system: System, demo: DemoResult) -> None:
     row = stored(system)[0]
     assert row.created_time.tzinfo == UTC
     assert isinstance(row.created_time, datetime)
+
+
+def test_in_process_and_child_paths_write_the_same_bytes(
+    system: System, demo: DemoResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = {
+        "start_date": START,
+        "standard_all": True,
+        "connection_all": True,
+        "custom_all": True,
+        "select": {"render": ["plan", "price", "CompanyName", "absent"]},
+        "filter": {"event_type": {"$ne": "visited"}},
+        "sort": "-custom_data.seats,contract.title",
+    }
+    monkeypatch.setattr("clickproof.domain.limits.IN_PROCESS_EXPORT_ROWS", 0)
+    _, child = run(system, demo, body)
+    monkeypatch.setattr("clickproof.domain.limits.IN_PROCESS_EXPORT_ROWS", 10**9)
+    _, in_process = run(system, demo, body)
+    assert len(rows_of(child)) > 100
+    assert child == in_process

@@ -101,7 +101,7 @@ def test_max_days_boundary() -> None:
             "unknown_filter_operator",
             "/filter/$where",
         ),
-        ({"start_date": "2026-11-01", "filter": "event_type==agreed"}, "invalid_filter", "/filter"),
+        ({"start_date": "2026-11-01", "filter": "event_type~agreed"}, "invalid_filter", "/filter"),
         ({"start_date": "2026-11-01", "custom_all": "yes"}, "invalid_type", "custom_all"),
         ({"start_date": "2026-11-01", "stat_date": "x"}, "unknown_field", "stat_date"),
     ],

@@ -81,7 +81,7 @@ def test_unknown_operators_and_fields_point_at_the_node(raw: object, pointer: st
     "raw",
     [
         [1, 2],
-        "event_type==agreed",
+        "event_type~agreed",
         {"and": []},
         {"and": {"a": 1}},
         {"event_type": {"$in": "agreed"}},
@@ -93,6 +93,8 @@ def test_unknown_operators_and_fields_point_at_the_node(raw: object, pointer: st
         {'contract._id"; DROP TABLE activities;--': 1},
         {"custom_data.": 1},
         {"__proto__": 1},
+        {"$not": []},
+        {"$not": {}},
         {"a.$gt": 1},
     ],
 )
@@ -139,3 +141,66 @@ def test_sql_has_only_placeholders(dialect: object) -> None:
     compiled = compile_filter(node, dialect.name).compile(dialect=dialect)  # type: ignore[attr-defined]
     assert "DROP" not in str(compiled)
     assert hostile in json.dumps(list(compiled.params.values()), default=str)
+
+
+def test_boundaries_of_values_and_keys() -> None:
+    parse_filter({"version_number": 2**63 - 1})
+    assert _error({"version_number": 2**63}).code == "invalid_filter"
+    parse_filter({"version_number": 1.5e308})
+    assert _error({"version_number": float("nan")}).code == "invalid_filter"
+    parse_filter({"custom_data." + "k" * limits.MAX_FIELD_NAME_LENGTH: 1})
+    assert _error({"custom_data." + "k" * (limits.MAX_FIELD_NAME_LENGTH + 1): 1}).code == "invalid_filter"
+    parse_filter({"event_type": {"$nin": ["a"] * limits.MAX_IN_VALUES}})
+    assert _error({"event_type": {"$nin": ["a"] * (limits.MAX_IN_VALUES + 1)}}).code == "filter_too_large"
+    parse_filter({"custom_data.k": {"$in": ["x" * limits.MAX_FILTER_STRING]}})
+    too_long = {"custom_data.k": {"$in": ["x" * (limits.MAX_FILTER_STRING + 1)]}}
+    assert _error(too_long).field == "/filter/custom_data.k/$in/0"
+
+
+def test_depth_limit_counts_operator_objects() -> None:
+    # /filter (1) → and item (2) … the field's operator object is one level more, $not another.
+    node: dict[str, object] = {"version_number": {"$not": {"$gt": 1}}}
+    depth = 3
+    while depth < limits.MAX_FILTER_DEPTH:
+        node = {"and": [node]}
+        depth += 1
+    parse_filter(node)
+    assert _error({"and": [node]}).code == "filter_too_deep"
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        ({"contract.title": "Terms"}, 'contract title is "Terms"'),
+        ({"version": {"status": {"$ne": "draft"}}}, 'version status is not "draft"'),
+        ({"group.title": {"$exists": False}}, "group title is absent"),
+        ({"custom_data.vip": {"$exists": True}}, "custom vip is present"),
+        ({"event_type": {"$nin": ["a", "b"]}}, 'event type is none of ["a", "b"]'),
+        ({"version_number": {"$not": {"$gt": 2}}}, "not version number is greater than 2"),
+        ({"$nor": [{"test_mode": True}]}, "not (test mode is true)"),
+        ({"$not": {"test_mode": True, "batch": "b"}}, 'not (test mode is true and batch is "b")'),
+        ({"created_time": {"$gte": "2026-10-01"}}, "created time is at least 2026-10-01T00:00:00.000Z"),
+        ({"or": [{"signer_id": None}, {"batch": "b"}]}, 'signer id is null or batch is "b"'),
+    ],
+)
+def test_descriptions(raw: dict[str, object], text: str) -> None:
+    assert describe_filter(parse_filter(raw)) == text
+
+
+def test_related_fields_compile_to_subqueries_on_both_dialects() -> None:
+    node = parse_filter({"contract": {"title": "Terms"}, "group.key": {"$in": ["signup", None]}})
+    for dialect in (sqlite.dialect(), postgresql.dialect()):
+        sql = str(compile_filter(node, dialect.name).compile(dialect=dialect))
+        assert "activities.contract_id IN (SELECT contracts.id" in sql
+        assert "activities.group_id IN (SELECT groups.id" in sql
+        assert "Terms" not in sql
+
+
+def test_positive_leaves_stay_sargable_and_negated_ones_definite() -> None:
+    dialect = sqlite.dialect()
+    positive = str(compile_filter(parse_filter({"signer_id": "a"}), "sqlite").compile(dialect=dialect))
+    assert positive == "activities.signer_id = ?"
+    negated = str(
+        compile_filter(parse_filter({"signer_id": {"$ne": "a"}}), "sqlite").compile(dialect=dialect)
+    )
+    assert "coalesce" in negated

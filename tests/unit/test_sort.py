@@ -27,3 +27,24 @@ def test_at_most_three_keys() -> None:
     parse_sort("event_type,version_number,created_time")
     with pytest.raises(InvalidSortError):
         parse_sort("event_type,version_number,created_time,batch")
+
+
+def test_family_keys_related_fields_and_aliases() -> None:
+    assert (
+        format_sort(parse_sort("-custom_data.plan,contract.title")) == "-custom_data.plan,contract.title,id"
+    )
+    assert format_sort(parse_sort("contract._id")) == "contract,id"
+    assert format_sort(parse_sort("render_data.a.b")) == "render_data.a.b,id"
+    with pytest.raises(InvalidSortError):
+        parse_sort("contract,contract._id")
+    with pytest.raises(InvalidSortError):
+        parse_sort("custom_data.")
+    with pytest.raises(InvalidSortError) as info:
+        parse_sort("contract.body")
+    assert "contract.title" in info.value.message
+
+
+def test_sort_key_length_boundary() -> None:
+    parse_sort("custom_data." + "k" * 256)
+    with pytest.raises(InvalidSortError):
+        parse_sort("custom_data." + "k" * 257)

@@ -21,6 +21,7 @@ from clickproof.api.routes_activity_api import build_activity_api_router
 from clickproof.api.routes_catalog import build_catalog_router
 from clickproof.api.routes_evidence import build_evidence_router
 from clickproof.api.routes_exports import build_export_router
+from clickproof.api.routes_sites import build_site_router
 from clickproof.bootstrap import System
 
 
@@ -53,6 +54,7 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
     app.include_router(build_activity_router(system))
     app.include_router(build_catalog_router(system))
     app.include_router(build_activity_api_router(system))
+    app.include_router(build_site_router(system))
 
     # Interactive API docs from the Swagger UI files shipped in a Python package: no CDN, so the
     # page works on a machine without internet access.

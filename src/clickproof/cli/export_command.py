@@ -132,7 +132,9 @@ def follow(client: ApiClient, job: dict[str, Any], interval: float = 0.5) -> dic
 def create(
     start: Annotated[str, typer.Option("--start", help="start_date (ISO 8601; no offset means UTC).")],
     end: Annotated[str | None, typer.Option("--end", help="end_date (default: now).")] = None,
-    filter_json: Annotated[str | None, typer.Option("--filter", help="Filter as JSON.")] = None,
+    filter_json: Annotated[
+        str | None, typer.Option("--filter", help="Filter as a JSON object, or a legacy filter string.")
+    ] = None,
     select: Annotated[
         list[str] | None,
         typer.Option(
@@ -167,8 +169,8 @@ def create(
     if filter_json:
         try:
             body["filter"] = json.loads(filter_json)
-        except ValueError as exc:
-            raise typer.BadParameter(f"--filter is not valid JSON: {exc}") from None
+        except ValueError:
+            body["filter"] = filter_json  # the legacy string syntax: created_time>=2020-10-10 and …
     if select:
         body["select"] = select_from_names(select)
     if sort:
@@ -185,6 +187,7 @@ def create(
     client = ApiClient(url, token, site_id)
     job = client.create(body)
     err.print(f"export job [bold]{job['id']}[/bold] created: {job['message']}")
+    err.print(f"filter: {job['data'].get('filter_description', 'all activities')}", markup=False)
     if not (wait or output):
         typer.echo(job["id"])
         return

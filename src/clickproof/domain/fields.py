@@ -72,6 +72,36 @@ CONNECTION_KEYS: tuple[str, ...] = (
     "remote_address",
 )
 
+
+@dataclass(frozen=True)
+class RelatedField:
+    """An attribute of the contract, version or group an activity points to (``contract.title``)."""
+
+    related: str  # contract | version | group: the standard field holding the reference
+    attribute: str
+    type: FieldType
+    description: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.related}.{self.attribute}"
+
+
+# Filterable and sortable, not selectable (the CSV carries the ids).
+RELATED_FIELDS: tuple[RelatedField, ...] = (
+    RelatedField("contract", "title", FieldType.STRING, "contract title"),
+    RelatedField("contract", "key", FieldType.STRING, "contract key"),
+    RelatedField("version", "title", FieldType.STRING, "version title"),
+    RelatedField("version", "status", FieldType.STRING, "version status"),
+    RelatedField("version", "full_version_number", FieldType.STRING, "full version number"),
+    RelatedField("version", "minor_version_number", FieldType.INTEGER, "minor version number"),
+    RelatedField("version", "published_time", FieldType.DATETIME, "version published time"),
+    RelatedField("version", "effective_time", FieldType.DATETIME, "version effective time"),
+    RelatedField("group", "key", FieldType.STRING, "group key"),
+    RelatedField("group", "title", FieldType.STRING, "group title"),
+)
+RELATED_BY_NAME = {f.name: f for f in RELATED_FIELDS}
+
 FAMILY_COLUMN = {
     Family.CONNECTION: "connection_data",
     Family.CUSTOM: "custom_data",

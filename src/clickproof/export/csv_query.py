@@ -12,17 +12,20 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, String, and_, case, cast, func, literal, select
+from sqlalchemy import Select, String, and_, case, cast, func, literal, select, type_coerce
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 
 from clickproof.domain.export_request import Column
 from clickproof.domain.fields import FAMILY_COLUMN, STANDARD_BY_NAME, Family, FieldType, header_for
 from clickproof.query.ast import Node
+from clickproof.query.columns import STANDARD_COLUMNS
 from clickproof.query.json_access import json_access_for
 from clickproof.query.keyset import at_or_after, before, first_key_bounds
+from clickproof.query.order import order_by
 from clickproof.query.sort import SortKey
-from clickproof.query.sql import STANDARD_COLUMNS, compile_filter
+from clickproof.query.sql import compile_filter
+from clickproof.query.window import fold_window
 from clickproof.store.tables import activities
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -113,6 +116,7 @@ def build_csv_query(
             expressions.append(cast(value, String) if dialect_name == "sqlite" else value)
             expressions.append(json.kind(data, column.name))
             outputs.append(OutputColumn(header, CellKind.JSON))
+    start, end, filter_node = fold_window(filter_node, start, end)
     where = and_(
         activities.c.account_id == account_id,
         activities.c.site_id == site_id,
@@ -120,24 +124,11 @@ def build_csv_query(
         activities.c.created_time < end,
         compile_filter(filter_node, dialect_name),
     )
-    order = tuple(sort_expression(k, dialect_name) for k in sort)
+    order = order_by(sort, dialect_name)
     labelled = [e.label(f"c{i}") for i, e in enumerate(expressions)]
     statement = select(*labelled).where(where).order_by(*order)
     count_statement = select(func.count()).select_from(activities).where(where)
-    return CsvQuery(statement, count_statement, tuple(outputs), where, order, sort)
-
-
-def sort_expression(key: SortKey, dialect_name: str) -> ColumnElement[Any]:
-    """One ORDER BY term that sorts the same on every database: NULL before any value (SQLite's
-    rule, made explicit for PostgreSQL) and text by code point (COLLATE "C" on PostgreSQL)."""
-    column = STANDARD_COLUMNS[key.field]
-    field_type = STANDARD_BY_NAME[key.field].type
-    if dialect_name == "postgresql" and field_type is FieldType.STRING:
-        column = column.collate("C")
-    ordered = column.desc() if key.descending else column.asc()
-    if getattr(STANDARD_COLUMNS[key.field], "nullable", True):
-        ordered = ordered.nulls_last() if key.descending else ordered.nulls_first()
-    return ordered
+    return CsvQuery(statement, count_statement, tuple(outputs), where, tuple(order), sort)
 
 
 def guard_sql(value: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -154,7 +145,8 @@ def _standard(name: str, dialect_name: str) -> tuple[ColumnElement[Any], CellKin
     if field_type is FieldType.DATETIME:
         if dialect_name == "postgresql":
             return func.to_char(func.timezone("UTC", column), ISO_PG), CellKind.PLAIN
-        return column, CellKind.PLAIN  # stored as fixed-width ISO 8601 UTC text
+        # Stored as fixed-width ISO 8601 UTC text: read it as text, without the type's parsing.
+        return type_coerce(column, String), CellKind.PLAIN
     if field_type is FieldType.INTEGER:
         return column, CellKind.PLAIN
     return column, CellKind.TEXT
@@ -165,7 +157,8 @@ def compile_positional(statement: Select[Any], dialect: Dialect) -> tuple[str, l
     compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
     params: list[Any] = []
     for name in compiled.positiontup or ():
-        bind = compiled.binds[name]
+        # An expanded IN parameter (`p_1`, `p_2`, … after render_postcompile) has its base's type.
+        bind = compiled.binds[name if name in compiled.binds else name.rsplit("_", 1)[0]]
         value = compiled.params[name]
         processor = bind.type.bind_processor(dialect)
         params.append(processor(value) if processor else value)

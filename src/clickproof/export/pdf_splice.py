@@ -5,7 +5,7 @@ its pages are rendered once, cut into serialized objects (`PageTemplate`), and a
 certificate as an incremental update (ISO 32000 §7.5.6): the certificate's bytes stay as typst
 wrote them, followed by the shared objects renumbered after its last one, a new page tree and a
 new cross-reference section. Copying bytes costs microseconds where a merge through pikepdf cost
-about 5 ms per PDF (docs/adr/0005).
+about 5 ms per PDF (docs/adr/0007).
 """
 
 from __future__ import annotations

@@ -19,9 +19,10 @@ from sqlalchemy import Engine, Select
 
 from clickproof import __version__
 from clickproof.blobstore.base import BlobStore
+from clickproof.domain import limits
 from clickproof.domain.export_job import ExportFile, ExportJob, ExportType, JobStatus
 from clickproof.domain.export_request import Column
-from clickproof.domain.fields import Family
+from clickproof.domain.fields import STANDARD_BY_NAME, Family
 from clickproof.domain.object_id import is_object_id
 from clickproof.domain.timestamps import format_stored, parse_stored, utc_now
 from clickproof.evidence.canonical_json import sha256_hex
@@ -36,9 +37,11 @@ from clickproof.evidence.record import build_record
 from clickproof.export.attempt import LeaseLostError, StopRequestedError
 from clickproof.export.chunked_csv import ChunkedCsvExport
 from clickproof.export.csv_query import CsvQuery, OutputColumn, build_csv_query
+from clickproof.export.csv_writer import write_csv
 from clickproof.export.hashing_writer import HashingWriter
 from clickproof.export.pdf_renderer import EvidencePdfRenderer
 from clickproof.export.postgres_copy import export_postgres_csv
+from clickproof.export.row_source import stream_batches
 from clickproof.export.sqlite_csv_process import export_sqlite_csv
 from clickproof.export.zip_parts import ZipPartWriter
 from clickproof.failpoints import failpoint
@@ -229,9 +232,20 @@ class ExportRunner:
         *,
         header: bool,
         on_progress: Callable[[int], None],
+        in_process: bool = False,
     ) -> int:
-        """The rows of `statement` as CSV: ADBC in a child process on SQLite, COPY on PostgreSQL."""
+        """The rows of `statement` as CSV: on SQLite through ADBC in a child process (or in this
+        process for small exports), on PostgreSQL through COPY."""
         database_path = sqlite_file(self.engine)
+        if database_path is not None and in_process:
+            return write_csv(
+                stream_batches(self.engine, statement),
+                columns,
+                out,
+                bom=self.settings.csv_bom,
+                header=header,
+                on_batch=on_progress,
+            )
         if database_path is not None:
             return export_sqlite_csv(
                 self.engine,
@@ -259,7 +273,9 @@ class ExportRunner:
         """The CSV in one pass, or above `chunk_rows` in chunks that every worker helps with."""
         name = csv_file_name(job.id)
         key = f"{job.id}/{name}"
-        if count > self.settings.chunk_rows:
+        # Chunk boundaries are keyset positions over standard fields; other sorts run in one pass.
+        chunkable = all(k.field in STANDARD_BY_NAME for k in query.sort)
+        if chunkable and count > self.settings.chunk_rows:
             self.chunked.plan(job, query, count, self.settings.chunk_rows)
             chunks = self.chunked.coordinate(job, query, owner, self.dispatch_chunk, progress.beat)
             joined = self.chunked.join(chunks, query.columns, key, bom=self.settings.csv_bom)
@@ -268,7 +284,12 @@ class ExportRunner:
             with self.blobs.writer(key) as handle:
                 out = HashingWriter(handle)
                 rows = self.write_rows(
-                    query.statement, query.columns, cast(Any, out), header=True, on_progress=progress.beat
+                    query.statement,
+                    query.columns,
+                    cast(Any, out),
+                    header=True,
+                    on_progress=progress.beat,
+                    in_process=count <= limits.IN_PROCESS_EXPORT_ROWS,
                 )
             size, digest = out.size, out.sha256()
         progress.beat(rows, force=True)
@@ -389,6 +410,10 @@ class _Progress:
         self.total = total
         self.offset = 0  # rows already counted by earlier files of the export
         self.last = 0.0
+
+    def batch_written(self, processed: int) -> None:
+        failpoint("export.batch_written")  # as the SQLite child process does after each batch
+        self.beat(processed)
 
     def beat(self, processed: int, force: bool = False) -> None:
         if self.runner.stopping.is_set():

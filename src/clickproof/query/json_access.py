@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
-from sqlalchemy import Float, Numeric, String, Text, case, cast, func, literal, type_coerce
+from sqlalchemy import (
+    Float,
+    Numeric,
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    type_coerce,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -91,3 +106,85 @@ class PostgresJson:
 
 def json_access_for(dialect_name: str) -> JsonAccess:
     return PostgresJson() if dialect_name == "postgresql" else SqliteJson()
+
+
+# -- one JSON value, seen the same way whether it is a family key or an element of an array
+
+
+class JsonView(Protocol):
+    def type_is(self, kind: str) -> ColumnElement[bool]: ...
+    def text(self) -> ColumnElement[str]: ...
+    def number(self) -> ColumnElement[float]: ...
+
+
+class KeyView:
+    """The value of one key of a JSON column."""
+
+    def __init__(self, access: JsonAccess, column: ColumnElement[Any], key: str) -> None:
+        self.access, self.column, self.key = access, column, key
+
+    def type_is(self, kind: str) -> ColumnElement[bool]:
+        return self.access.type_is(self.column, self.key, kind)
+
+    def text(self) -> ColumnElement[str]:
+        return self.access.text(self.column, self.key)
+
+    def number(self) -> ColumnElement[float]:
+        return self.access.number(self.column, self.key)
+
+
+class _SqliteElement:
+    """A row of json_each(...): its `type` word and its SQL `value`."""
+
+    def __init__(self, each: Any) -> None:
+        self.each = each
+
+    def type_is(self, kind: str) -> ColumnElement[bool]:
+        kinds = SqliteJson._KINDS[kind]
+        word: ColumnElement[str] = self.each.c.type
+        return word == kinds[0] if len(kinds) == 1 else word.in_(kinds)
+
+    def text(self) -> ColumnElement[str]:
+        return type_coerce(self.each.c.value, Text)
+
+    def number(self) -> ColumnElement[float]:
+        return type_coerce(self.each.c.value, Float)
+
+
+class _PostgresElement:
+    """A jsonb element of jsonb_array_elements(...)."""
+
+    def __init__(self, element: ColumnElement[Any]) -> None:
+        self.element = element
+        self.typeof = func.jsonb_typeof(element)
+
+    def type_is(self, kind: str) -> ColumnElement[bool]:
+        words = {"text": "string", "number": "number", "null": "null"}
+        if kind in words:
+            return self.typeof == words[kind]
+        return (self.typeof == "boolean") & (self.text() == kind)
+
+    def text(self) -> ColumnElement[str]:
+        return type_coerce(self.element.op("#>>")(literal_column("'{}'::text[]")), Text)
+
+    def number(self) -> ColumnElement[float]:
+        return case((self.typeof == "number", cast(self.text(), Numeric)), else_=None)
+
+
+def any_element(
+    dialect_name: str,
+    column: ColumnElement[Any],
+    key: str,
+    condition: Callable[[JsonView], ColumnElement[bool]],
+) -> ColumnElement[bool]:
+    """True when the key holds an array with an element that satisfies ``condition`` (MongoDB)."""
+    if dialect_name == "postgresql":
+        value = column.op("->")(literal(key, String))
+        guarded = case((func.jsonb_typeof(value) == "array", value), else_=literal_column("'[]'::jsonb"))
+        elements = func.jsonb_array_elements(guarded).table_valued("value")
+        element = _PostgresElement(elements.c.value)
+        return exists(select(literal(1)).select_from(elements).where(condition(element)))
+    path = literal(sqlite_path(key), String)
+    each = func.json_each(column, path).table_valued("type", "value")
+    is_array = func.json_type(column, literal(sqlite_path(key), String)) == "array"
+    return and_(is_array, exists(select(literal(1)).select_from(each).where(condition(_SqliteElement(each)))))

@@ -3,7 +3,7 @@
 A position is the tuple of sort-key values of one row. The order is total (id is the last key),
 so a list of positions cuts the rows into contiguous chunks. Every comparison follows the export
 order exactly: direction per key, NULL before any value (`NULLS FIRST` ascending, `NULLS LAST`
-descending), as `export/csv_query.sort_expression` sorts.
+descending), as `query/order.order_by` sorts standard fields.
 """
 
 from __future__ import annotations

@@ -38,11 +38,15 @@ class _Budget:
 
 
 def parse_filter(raw: object) -> Node | None:
-    """Parse ``raw`` (a decoded JSON object) to an AST; None means 'no filter'."""
+    """Parse ``raw`` (a decoded JSON object, or a legacy filter string) to an AST; None means 'no filter'."""
     if raw is None:
         return None
+    if isinstance(raw, str):
+        from clickproof.query.legacy import parse_legacy_filter
+
+        return parse_legacy_filter(raw)
     if not isinstance(raw, dict):
-        raise InvalidFilterError("filter must be a JSON object", field="/filter")
+        raise InvalidFilterError("filter must be a JSON object or a legacy filter string", field="/filter")
     node = _parse_document(raw, "/filter", 1, _Budget())
     if isinstance(node, And) and not node.children:
         return None
@@ -69,6 +73,11 @@ def _parse_document(doc: dict[str, Any], pointer: str, depth: int, budget: _Budg
         child_pointer = f"{pointer}/{_escape(key)}"
         if key in LOGICAL:
             parts.append(_parse_logical(LOGICAL[key], value, child_pointer, depth, budget))
+        elif key == "$not":  # an extension: MongoDB allows $not only inside a field condition
+            if not isinstance(value, dict) or not value:
+                raise InvalidFilterError("$not needs a filter object", field=child_pointer)
+            budget.spend(child_pointer)
+            parts.append(Not(_parse_document(value, child_pointer, depth + 1, budget)))
         elif key.startswith("$"):
             raise _unknown_operator(key, child_pointer)
         elif is_nested_prefix(key) and isinstance(value, dict) and value and not _has_operator(value):
@@ -149,6 +158,11 @@ def _parse_operators(ref: FieldRef, ops: dict[str, Any], pointer: str, depth: in
     return parts[0] if len(parts) == 1 else And(tuple(parts))
 
 
+def scalar_value(ref: FieldRef, value: object, pointer: str) -> Scalar:
+    """A filter value checked against the bounds, and read as an instant for date fields."""
+    return _scalar(ref, value, pointer)
+
+
 def _scalar(ref: FieldRef, value: object, pointer: str) -> Scalar:
     if value is None or isinstance(value, bool):
         return value
@@ -165,6 +179,8 @@ def _scalar(ref: FieldRef, value: object, pointer: str) -> Scalar:
             raise InvalidFilterError(
                 f"string longer than {MAX_FILTER_STRING} characters", field=pointer, code="filter_too_large"
             )
+        if "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+            raise InvalidFilterError("strings may not contain NUL or lone surrogates", field=pointer)
         if ref.type is FieldType.DATETIME:
             return _instant(value, pointer)
         return value

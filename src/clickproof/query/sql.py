@@ -1,62 +1,58 @@
 """Compile a filter AST to a SQLAlchemy boolean expression: bound parameters only.
 
-Field names never reach SQL text: standard fields map through a fixed dict to columns, and
-JSON keys are bound as parameters of the dialect's JSON functions.
+Field names never reach SQL text: standard and related fields map through fixed dicts to
+columns (query/columns.py), and JSON keys are bound as parameters of the dialect's JSON
+functions.
+
+Negations are pushed down to the leaves (De Morgan). A leaf in a positive position is a plain
+comparison, so an index on its column stays usable; SQL NULL there already means "no match".
+A leaf in a negated position is made definite first (``NOT COALESCE(leaf, FALSE)``), so that,
+as in MongoDB, ``$ne``/``$nin``/``$not`` match the rows whose field is missing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, false, func, not_, or_, true
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Table, and_, false, func, literal, not_, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement, False_
 
-from clickproof.domain.fields import FAMILY_COLUMN, Family, FieldType
+from clickproof.domain.fields import FAMILY_COLUMN, RELATED_BY_NAME, Family, FieldType
 from clickproof.query.ast import And, Compare, Node, Not, Op, Or, Scalar
-from clickproof.query.json_access import JsonAccess, json_access_for
+from clickproof.query.columns import (
+    STANDARD_COLUMNS,
+    collated_text,
+    is_nullable,
+    related_parts,
+)
+from clickproof.query.json_access import JsonAccess, JsonView, KeyView, any_element, json_access_for
 from clickproof.store.tables import activities
 
-STANDARD_COLUMNS: dict[str, ColumnElement[Any]] = {
-    "id": activities.c.id,
-    "uuid": activities.c.uuid,
-    "account": activities.c.account_id,
-    "site": activities.c.site_id,
-    "signer_id": activities.c.signer_id,
-    "event_type": activities.c.event_type,
-    "execution_method": activities.c.execution_method,
-    "contract": activities.c.contract_id,
-    "version": activities.c.version_id,
-    "version_number": activities.c.version_number,
-    "group": activities.c.group_id,
-    "batch": activities.c.batch,
-    "session": activities.c.session,
-    "created_time": activities.c.created_time,
-    "event_time": activities.c.event_time,
-    "test_mode": activities.c.test_mode,
-}
+__all__ = ["STANDARD_COLUMNS", "compile_filter"]
 
-_COMPARATORS = {
+Comparator = Callable[[ColumnElement[Any], Any], ColumnElement[bool]]
+_COMPARATORS: dict[Op, Comparator] = {
     Op.EQ: lambda c, v: c == v,
     Op.GT: lambda c, v: c > v,
     Op.GTE: lambda c, v: c >= v,
     Op.LT: lambda c, v: c < v,
     Op.LTE: lambda c, v: c <= v,
 }
+_NULL_MATCHING = (Op.EQ, Op.GTE, Op.LTE)  # MongoDB: {$gte: null} matches null/missing, $gt does not
+
+Leaf = tuple[ColumnElement[bool], bool]  # the expression, and whether it can be SQL NULL
 
 
 def compile_filter(node: Node | None, dialect_name: str) -> ColumnElement[bool]:
     if node is None:
         return true()
-    return _FilterCompiler(json_access_for(dialect_name)).compile(node)
+    return _FilterCompiler(json_access_for(dialect_name), dialect_name).compile(node, negated=False)
 
 
-def _definite(expr: ColumnElement[bool]) -> ColumnElement[bool]:
-    """SQL NULL (unknown) counts as 'does not match', so NOT of it matches, as in MongoDB."""
-    return func.coalesce(expr, false())
-
-
-def _bracket(value: Scalar) -> str:
+def bracket(value: Scalar) -> str:
+    """MongoDB's comparison brackets: values of different brackets never compare."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int | float):
@@ -68,7 +64,7 @@ def _bracket(value: Scalar) -> str:
     return "null"
 
 
-_TYPE_BRACKET = {
+TYPE_BRACKET = {
     FieldType.INTEGER: "number",
     FieldType.STRING: "text",
     FieldType.OBJECT_ID: "text",
@@ -78,85 +74,130 @@ _TYPE_BRACKET = {
 
 
 class _FilterCompiler:
-    """Compiles the AST so that every leaf is a definite boolean (true or false, never NULL)."""
-
-    def __init__(self, json: JsonAccess) -> None:
+    def __init__(self, json: JsonAccess, dialect_name: str) -> None:
         self.json = json
+        self.dialect_name = dialect_name
 
-    def compile(self, node: Node) -> ColumnElement[bool]:
-        if isinstance(node, And):
-            return and_(*(self.compile(c) for c in node.children))
-        if isinstance(node, Or):
-            return or_(*(self.compile(c) for c in node.children))
+    def compile(self, node: Node, *, negated: bool) -> ColumnElement[bool]:
+        if isinstance(node, And | Or):
+            parts = [self.compile(c, negated=negated) for c in node.children]
+            conjunction = isinstance(node, And) != negated
+            return and_(*parts) if conjunction else or_(*parts)
         if isinstance(node, Not):
-            return not_(self.compile(node.child))
-        return self._compare(node)
+            return self.compile(node.child, negated=not negated)
+        if node.op is Op.NE:
+            return self.compile(Compare(node.field, Op.EQ, node.value), negated=not negated)
+        if node.op is Op.NIN:
+            return self.compile(Compare(node.field, Op.IN, node.value), negated=not negated)
+        expression, maybe_null = self._leaf(node)
+        if not negated:
+            return expression
+        return not_(func.coalesce(expression, false()) if maybe_null else expression)
 
-    def _compare(self, node: Compare) -> ColumnElement[bool]:
-        op, value = node.op, node.value
-        if op is Op.NE:
-            return not_(self._compare(Compare(node.field, Op.EQ, value)))
-        if op is Op.NIN:
-            return not_(self._compare(Compare(node.field, Op.IN, value)))
+    def _leaf(self, node: Compare) -> Leaf:
+        field = node.field
+        if field.family is not Family.STANDARD:
+            return self._json(FAMILY_COLUMN[field.family], field.name, node.op, node.value)
+        assert field.type is not None
+        if field.name in RELATED_BY_NAME:
+            return self._related(field.name, field.type, node.op, node.value)
+        column = STANDARD_COLUMNS[field.name]
+        return self._column(column, field.type, node.op, node.value, is_nullable(column))
+
+    # -- typed columns (standard fields, and related attributes inside their subquery)
+
+    def _column(
+        self, column: ColumnElement[Any], ftype: FieldType, op: Op, value: Any, nullable: bool
+    ) -> Leaf:
+        if op is Op.EXISTS:
+            return (column.is_not(None) if value else column.is_(None)), False
         if op is Op.IN:
-            assert isinstance(value, tuple)
-            if not value:
-                return false()
-            return or_(*(self._compare(Compare(node.field, Op.EQ, v)) for v in value))
-        assert not isinstance(value, tuple)
-        if node.field.family is Family.STANDARD:
-            return self._standard(node.field.name, node.field.type, op, value)
-        return self._json(FAMILY_COLUMN[node.field.family], node.field.name, op, value)
-
-    def _standard(self, name: str, ftype: FieldType | None, op: Op, value: Scalar) -> ColumnElement[bool]:
-        column = STANDARD_COLUMNS[name]
-        if op is Op.EXISTS:
-            return column.is_not(None) if value else column.is_(None)
+            matching = [v for v in value if v is not None and bracket(v) == TYPE_BRACKET[ftype]]
+            parts: list[ColumnElement[bool]] = []
+            if matching:
+                parts.append(column == matching[0] if len(matching) == 1 else column.in_(matching))
+            if None in value:
+                parts.append(column.is_(None))
+            if not parts:
+                return false(), False
+            return (parts[0] if len(parts) == 1 else or_(*parts)), nullable and bool(matching)
         if value is None:
-            # MongoDB: null equals null or missing; $gte/$lte null include it; $gt/$lt null match nothing.
-            return column.is_(None) if op in (Op.EQ, Op.GTE, Op.LTE) else false()
-        assert ftype is not None
-        if _bracket(value) != _TYPE_BRACKET[ftype]:
-            return false()  # different type brackets never compare (MongoDB semantics)
-        comparison: ColumnElement[bool] = _COMPARATORS[op](column, value)
-        # Every leaf is definite (never SQL NULL), so NOT and $ne/$nin need no extra care; a
-        # non-nullable column needs no COALESCE, which keeps its index usable.
-        nullable = getattr(column, "nullable", True)
-        return _definite(comparison) if nullable else comparison
+            return (column.is_(None) if op in _NULL_MATCHING else false()), False
+        if bracket(value) != TYPE_BRACKET[ftype]:
+            return false(), False
+        bound = literal(value, column.type)  # typed, so booleans and instants bind as the column does
+        if ftype is FieldType.STRING and op is not Op.EQ:
+            column = collated_text(column, self.dialect_name)
+        return _COMPARATORS[op](column, bound), nullable
 
-    def _json(self, column_name: str, key: str, op: Op, value: Scalar) -> ColumnElement[bool]:
+    def _related(self, name: str, ftype: FieldType, op: Op, value: Any) -> Leaf:
+        """``contract.title`` and friends: the reference column IN (ids of matching related rows)."""
+        reference, table, column = related_parts(name)
+        present = _in_table(reference, table, column.is_not(None))
+        absent = not_(func.coalesce(present, false()))
+        if op is Op.EXISTS:
+            return (present, True) if value else (absent, False)
+        if op is Op.IN:
+            inner, _ = self._column(column, ftype, Op.IN, tuple(v for v in value if v is not None), False)
+            matched = _in_table(reference, table, inner)
+            return (or_(matched, absent) if None in value else matched), True
+        if value is None:
+            return (absent, False) if op in _NULL_MATCHING else (false(), False)
+        inner, _ = self._column(column, ftype, op, value, False)
+        return _in_table(reference, table, inner), True
+
+    # -- the open JSON families
+
+    def _json(self, column_name: str, key: str, op: Op, value: Any) -> Leaf:
+        """A key of a JSON family; as in MongoDB, an array matches when one of its elements does."""
         column = activities.c[column_name]
+        json = self.json
         if op is Op.EXISTS:
-            present = self.json.exists(column, key)
-            return present if value else not_(present)
-        bracket = _bracket(value)
+            present = json.exists(column, key)
+            return (present if value else not_(present)), False
+        if op is Op.IN:
+            if not value:
+                return false(), False
+            return or_(*(self._json(column_name, key, Op.EQ, v)[0] for v in value)), True
+        if value is None and op not in _NULL_MATCHING:
+            return false(), False
+        view = KeyView(json, column, key)
         if value is None:
-            missing_or_null = or_(not_(self.json.exists(column, key)), self.json.type_is(column, key, "null"))
-            return _definite(missing_or_null) if op in (Op.EQ, Op.GTE, Op.LTE) else false()
-        if bracket in {"text", "datetime"}:
-            text_value = value.isoformat() if isinstance(value, datetime) else value
-            return _definite(
-                and_(
-                    self.json.type_is(column, key, "text"),
-                    _COMPARATORS[op](self.json.text(column, key), text_value),
-                )
-            )
-        if bracket == "number":
-            return _definite(
-                and_(
-                    self.json.type_is(column, key, "number"),
-                    _COMPARATORS[op](self.json.number(column, key), value),
-                )
-            )
-        # Booleans: false < true, as MongoDB orders them.
-        rank = 1 if value else 0
-        is_true = self.json.type_is(column, key, "true")
-        is_false = self.json.type_is(column, key, "false")
-        matches = {
-            Op.EQ: is_true if value else is_false,
-            Op.GT: is_true if rank == 0 else false(),
-            Op.GTE: or_(is_true, is_false) if rank == 0 else is_true,
-            Op.LT: is_false if rank == 1 else false(),
-            Op.LTE: or_(is_true, is_false) if rank == 1 else is_false,
-        }[op]
-        return _definite(matches)
+            contains_null = any_element(self.dialect_name, column, key, lambda e: e.type_is("null"))
+            return or_(not_(json.exists(column, key)), view.type_is("null"), contains_null), True
+
+        def condition(target: JsonView) -> ColumnElement[bool]:
+            return _json_compare(target, op, value, self.dialect_name)
+
+        return or_(condition(view), any_element(self.dialect_name, column, key, condition)), True
+
+
+def _json_compare(target: JsonView, op: Op, value: Any, dialect_name: str) -> ColumnElement[bool]:
+    """``target op value`` for one JSON value, within the value's type bracket."""
+    kind = bracket(value)
+    if kind in {"text", "datetime"}:
+        text_value = value.isoformat() if isinstance(value, datetime) else value
+        text = target.text()
+        if op is not Op.EQ:
+            text = collated_text(text, dialect_name)
+        return and_(target.type_is("text"), _COMPARATORS[op](text, text_value))
+    if kind == "number":
+        return and_(target.type_is("number"), _COMPARATORS[op](target.number(), value))
+    # Booleans: false < true, as MongoDB orders them.
+    is_true = target.type_is("true")
+    is_false = target.type_is("false")
+    return {
+        Op.EQ: is_true if value else is_false,
+        Op.GT: false() if value else is_true,
+        Op.GTE: is_true if value else or_(is_true, is_false),
+        Op.LT: is_false if value else false(),
+        Op.LTE: or_(is_true, is_false) if value else is_false,
+    }[op]
+
+
+def _in_table(
+    reference: ColumnElement[Any], table: Table, condition: ColumnElement[bool]
+) -> ColumnElement[bool]:
+    if isinstance(condition, False_):
+        return false()
+    return reference.in_(select(table.c.id).where(condition))

@@ -25,6 +25,7 @@ from clickproof.domain.fields import Family
 from clickproof.domain.object_id import is_object_id, new_object_id
 from clickproof.domain.timestamps import utc_now
 from clickproof.errors import ExportNotFoundError, ExportNotReadyError, InvalidLinkError
+from clickproof.query.catalogue import CatalogueField, field_catalogue
 from clickproof.services.download_links import LinkClaims, LinkSigner
 from clickproof.services.tokens import Principal, TokenAuthenticator
 from clickproof.store.activities import ActivityStore
@@ -130,6 +131,14 @@ class ExportService:
                 url = self.signer.url(LinkClaims(job.id, f.name, principal.token_id, expires))
             links.setdefault(f.export_type, []).append(url)
         return links
+
+    def field_catalogue(self, site: Site) -> list[CatalogueField]:
+        """What a site's exports can select, filter and sort on, with the JSON keys its data has."""
+        keys = {
+            family: self.activities.family_keys(site.id, family)
+            for family in (Family.CONNECTION, Family.CUSTOM, Family.RENDER)
+        }
+        return field_catalogue(keys)
 
     def url_expiry_seconds(self) -> int:
         return self.url_ttl_seconds

@@ -3,13 +3,14 @@ key with another request is refused (422); a key whose first request is still ru
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from clickproof.domain.chain import canonical_json, sha256_hex
+from clickproof.domain.chain import canonical_json
 from clickproof.domain.timestamps import utc_now
 from clickproof.errors import ClickproofError, ValidationError
 from clickproof.store.idempotency import IdempotencyStore
@@ -37,7 +38,9 @@ class Outcome:
 
 
 def request_fingerprint(request: Any) -> str:
-    return sha256_hex(canonical_json(request))
+    """A digest of the request as sent. It is taken before validation, so it must accept any
+    decoded JSON, lone surrogates included (validation rejects those afterwards)."""
+    return hashlib.sha256(canonical_json(request).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class IdempotencyService:

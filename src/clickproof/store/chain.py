@@ -1,4 +1,4 @@
-"""Appending to a site's hash chain: the one write path of activities (docs/adr/0005).
+"""Appending to a site's hash chain: the one write path of activities (docs/adr/0008).
 
 Writers of one site are serialized by the site's `chain_heads` row: PostgreSQL locks it with
 `SELECT … FOR UPDATE`; SQLite takes its database write lock with the first write statement of the

@@ -149,7 +149,7 @@ activities = Table(
     Column("connection_data", JsonDocument, nullable=False),
     Column("custom_data", JsonDocument, nullable=False),
     Column("render_data", JsonDocument, nullable=False),
-    # The hash chain (docs/ingestion.md, ADR 0005): position in the site's chain, the salted hash
+    # The hash chain (docs/ingestion.md, ADR 0008): position in the site's chain, the salted hash
     # of the personal part, the hash of the canonical record and the link hashes.
     Column("chain_seq", BigInteger, nullable=True),
     Column("pii_salt", String(32), nullable=True),
@@ -162,8 +162,8 @@ activities = Table(
     Index("ix_activities_site_chain", "site_id", "chain_seq", unique=True),
     # The export window scan: site + created_time, with id so the total order needs no sort.
     Index("ix_activities_site_created", "site_id", "created_time", "id"),
-    Index("ix_activities_site_signer", "site_id", "signer_id"),
-    Index("ix_activities_site_contract", "site_id", "contract_id", "created_time"),
+    Index("ix_activities_site_signer", "site_id", "signer_id", "created_time", "id"),
+    Index("ix_activities_site_contract", "site_id", "contract_id", "created_time", "id"),
     # On PostgreSQL the table is partitioned by month (see the initial migration and partitions.py).
     postgresql_partition_by="RANGE (created_time)",
 )
