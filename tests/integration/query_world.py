@@ -12,6 +12,7 @@ from typing import Any
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, insert, select
 
+from clickproof.store.partitions import ensure_month_partitions
 from clickproof.store.tables import accounts, activities, contracts, groups, sites, versions
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -128,6 +129,7 @@ def activity_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 def insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
+        ensure_month_partitions(conn, (row["created_time"] for row in rows))
         conn.execute(insert(activities), rows)
 
 

@@ -1,4 +1,10 @@
-"""Monthly partitions of the activities table on PostgreSQL, created before rows need them."""
+"""Monthly partitions of the activities table on PostgreSQL, created before rows need them.
+
+A partition is created inside the caller's transaction, so a rollback undoes it. The process-wide
+cache of known partitions therefore learns of a partition only when that transaction commits;
+otherwise a rolled-back creation would leave the cache claiming a partition that does not exist,
+and every later insert into that month would fail.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,13 @@ import threading
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, event, text
 
 from clickproof.domain.timestamps import as_utc
 
 _known: set[tuple[str, int, int]] = set()
 _lock = threading.Lock()
+_PENDING = "clickproof.pending_partitions"
 
 
 def month_of(instant: datetime) -> tuple[int, int]:
@@ -43,8 +50,20 @@ def ensure_month_partitions(conn: Connection, instants: Iterable[datetime]) -> N
                 f"TO ('{next_year:04d}-{next_month:02d}-01 00:00:00+00')"
             )
         )
+        conn.info.setdefault(_PENDING, set()).add((database, year, month))
+
+
+@event.listens_for(Engine, "commit")
+def _remember_committed(conn: Connection) -> None:
+    created: set[tuple[str, int, int]] = conn.info.pop(_PENDING, set())
+    if created:
         with _lock:
-            _known.add((database, year, month))
+            _known.update(created)
+
+
+@event.listens_for(Engine, "rollback")
+def _forget_rolled_back(conn: Connection) -> None:
+    conn.info.pop(_PENDING, None)
 
 
 def forget_partitions() -> None:
