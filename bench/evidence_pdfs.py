@@ -32,7 +32,7 @@ from clickproof.bootstrap import build_system
 from clickproof.config import Settings
 from clickproof.domain.export_job import JobStatus
 from clickproof.domain.timestamps import utc_now
-from clickproof.evidence.record import build_record
+from clickproof.evidence.record import ExportScope, build_record
 from clickproof.export.pdf_renderer import EvidencePdfRenderer
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -131,11 +131,14 @@ def side_by_side(system: object, count: int) -> tuple[float, float]:
     renderers = {"shared": EvidencePdfRenderer(), "scratch": EvidencePdfRenderer(text_cache_size=0)}
     seconds = dict.fromkeys(renderers, 0.0)
     timestamp = int(time.time())
+    scope = ExportScope(
+        id="0" * 24, start=utc_now() - timedelta(days=100), end=utc_now(), filter_description="all"
+    )
     for offset in range(0, len(pairs), 100):
         for name, renderer in renderers.items():
             started = cpu_seconds()
             for activity, context in pairs[offset : offset + 100]:
-                record = build_record(activity, context, export_id="0" * 24, drawable=renderer.drawable)
+                record = build_record(activity, context, export=scope, drawable=renderer.drawable)
                 renderer.render(record, timestamp=timestamp)
             seconds[name] += cpu_seconds() - started
     return len(pairs) / seconds["shared"], len(pairs) / seconds["scratch"]

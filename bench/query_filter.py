@@ -83,11 +83,10 @@ def one_percent_filter(system: System, site_id: int, start: Any, end: Any) -> di
     return {"contract": {"_id": contract}, "created_time": {"$gte": format_stored(bound)}}
 
 
-def plan_of(system: System, body: dict[str, Any], site_id: int, account_id: int) -> str:
+def plan_of(system: System, body: dict[str, Any], site_id: int) -> str:
     dialect = system.engine.dialect
     query = build_csv_query(
         dialect_name=dialect.name,
-        account_id=account_id,
         site_id=site_id,
         start=utc_now() - timedelta(days=100),
         end=utc_now(),
@@ -145,7 +144,7 @@ def main() -> int:
         unfiltered = {"start_date": start.isoformat(), "end_date": now.isoformat()}
         filtered = {**unfiltered, "filter": one_percent_filter(system, site.id, start, now)}
         print(f"filter: {json.dumps(filtered['filter'])}")
-        print(f"plan:   {plan_of(system, filtered, site.id, site.account_id)}")
+        print(f"plan:   {plan_of(system, filtered, site.id)}")
         times: dict[str, list[float]] = {"unfiltered": [], "filtered": []}
         rows: dict[str, int] = {}
         for round_number in range(1, args.rounds + 1):

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from clickproof.domain.activity import Activity
-from clickproof.evidence.record import EvidenceContext, VersionInfo
+from clickproof.evidence.record import EvidenceContext, ExportScope, VersionInfo
 from clickproof.services.demo_data import _version_body
 
 T0 = datetime(2026, 9, 1, 12, 30, 15, 123000, tzinfo=UTC)
 EXPORT_ID = "0123456789abcdef01234567"
+EXPORT_SCOPE = ExportScope(
+    id=EXPORT_ID,
+    start=T0 - timedelta(days=30),
+    end=T0 + timedelta(days=1),
+    filter_description="contract id is 1 and version number is greater than 1 and at most 3",
+)
 BODY = _version_body("Privacy Policy", 2)
 
 

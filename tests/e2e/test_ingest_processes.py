@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import update
 
+from clickproof.store.database import create_db_engine
+from clickproof.store.tables import activities
 from tests.e2e.test_processes import Server, run_cli
 
 pytestmark = pytest.mark.e2e
@@ -25,20 +27,22 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def token(home: Path) -> str:
-    result = run_cli(home, "demo", "--activities", "200", "--seed", "4")
+def token(home: Path, database_url: str) -> str:
+    result = run_cli(home, database_url, "demo", "--activities", "200", "--seed", "4")
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
 
 
 @pytest.fixture
-def server(home: Path, token: str) -> Iterator[Server]:
-    running = Server(home)
+def server(home: Path, database_url: str, token: str) -> Iterator[Server]:
+    running = Server(home, database_url)
     yield running
     running.stop()
 
 
-def test_sends_imports_and_chain_verification(home: Path, token: str, server: Server) -> None:
+def test_sends_imports_and_chain_verification(
+    home: Path, database_url: str, token: str, server: Server
+) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     contracts = httpx.get(f"{server.url}/v1.1/contracts", headers=headers).json()["data"]
     cids = [c["id"] for c in contracts]
@@ -69,23 +73,24 @@ def test_sends_imports_and_chain_verification(home: Path, token: str, server: Se
     ]
     data = home / "acceptances.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    first = run_cli(home, "import", str(data), "--access-id", SID)
+    first = run_cli(home, database_url, "import", str(data), "--access-id", SID)
     assert first.returncode == 0, first.stderr
     assert "50 imported, 0 already present" in first.stdout
-    second = run_cli(home, "import", str(data), "--access-id", SID)
+    second = run_cli(home, database_url, "import", str(data), "--access-id", SID)
     assert "0 imported, 50 already present" in second.stdout
 
     bad = home / "bad.csv"
     bad.write_text('"id","event_type","contract","version"\r\n"' + "f" * 24 + '","agreed",1,"x"\r\n')
-    rejected = run_cli(home, "import", str(bad), "--access-id", SID)
+    rejected = run_cli(home, database_url, "import", str(bad), "--access-id", SID)
     assert rejected.returncode == 1 and "bad.csv:2: " in rejected.stderr
 
-    verified = run_cli(home, "verify-chain")
+    verified = run_cli(home, database_url, "verify-chain")
     assert verified.returncode == 0, verified.stderr
     assert "site 1: ok, 252 links" in verified.stdout
 
     erased = run_cli(
         home,
+        database_url,
         "erase-signer",
         "--access-id",
         SID,
@@ -97,10 +102,16 @@ def test_sends_imports_and_chain_verification(home: Path, token: str, server: Se
         "dpo@example.com",
     )
     assert erased.returncode == 0 and "1 activities erased" in erased.stdout
-    assert run_cli(home, "verify-chain", "--site-id", "1").returncode == 0
+    assert run_cli(home, database_url, "verify-chain", "--site-id", "1").returncode == 0
 
-    with sqlite3.connect(home / "clickproof.db") as db:
-        db.execute("UPDATE activities SET event_type = 'disagreed' WHERE chain_seq = 17")
-    broken = run_cli(home, "verify-chain")
+    engine = create_db_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                update(activities).where(activities.c.chain_seq == 17).values(event_type="disagreed")
+            )
+    finally:
+        engine.dispose()
+    broken = run_cli(home, database_url, "verify-chain")
     assert broken.returncode == 1
     assert "BROKEN at link 17" in broken.stderr and "16 links verify before it" in broken.stderr

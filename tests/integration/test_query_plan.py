@@ -33,10 +33,9 @@ CASES = [
 ]
 
 
-def _statement(dialect: str, account: int, site: int, raw_filter: Any) -> Any:
+def _statement(dialect: str, site: int, raw_filter: Any) -> Any:
     return build_csv_query(
         dialect_name=dialect,
-        account_id=account,
         site_id=site,
         start=T0 - timedelta(days=1),
         end=T0 + timedelta(days=400),
@@ -51,7 +50,7 @@ def _statement(dialect: str, account: int, site: int, raw_filter: Any) -> Any:
 def test_sqlite_plan_uses_the_filter_index(
     system: System, demo: DemoResult, raw_filter: Any, index: str
 ) -> None:
-    statement = _statement("sqlite", demo.account_id, demo.site_id, raw_filter)
+    statement = _statement("sqlite", demo.site_id, raw_filter)
     sql, params = compile_positional(statement, system.engine.dialect)
     with system.engine.connect() as conn:
         plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, tuple(params)))
@@ -112,7 +111,7 @@ def _indexes_used(conn: Connection, plan: str) -> set[str]:
 
 @pytest.mark.parametrize(("raw_filter", "index"), CASES[:1])
 def test_postgres_plan_uses_the_filter_index(pg_with_rows: Engine, raw_filter: Any, index: str) -> None:
-    statement = _statement("postgresql", ACCOUNT, SITE, raw_filter)
+    statement = _statement("postgresql", SITE, raw_filter)
     with pg_with_rows.connect() as conn:
         compiled = statement.compile(dialect=conn.dialect)
         plan = " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params))
@@ -123,7 +122,7 @@ def test_postgres_plan_uses_the_filter_index(pg_with_rows: Engine, raw_filter: A
 def test_postgres_plan_for_a_contract_filter_uses_an_index(pg_with_rows: Engine) -> None:
     """A contract matches a sixth of the rows here; without a sequential scan the planner takes
     the contract index, so the compiled filter is one an index can answer."""
-    statement = _statement("postgresql", ACCOUNT, SITE, {"contract": {"_id": 1}})
+    statement = _statement("postgresql", SITE, {"contract": {"_id": 1}})
     with pg_with_rows.connect() as conn:
         conn.exec_driver_sql("SET enable_seqscan = off")
         compiled = statement.compile(dialect=conn.dialect)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from clickproof.evidence.canonical_json import canonical_json, sha256_hex
 from clickproof.evidence.record import activity_document, build_record
 from clickproof.export.pdf_renderer import EvidencePdfRenderer
-from tests.evidence_fixtures import EXPORT_ID, T0, fixed_activity, fixed_context
+from tests.evidence_fixtures import EXPORT_ID, EXPORT_SCOPE, T0, fixed_activity, fixed_context
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "evidence_pdf.txt"
 TIMESTAMP = int(T0.timestamp())
@@ -27,7 +27,7 @@ RENDERER = EvidencePdfRenderer()
 
 def render(**changes: object) -> bytes:
     record = build_record(
-        fixed_activity(**changes), fixed_context(), export_id=EXPORT_ID, drawable=RENDERER.drawable
+        fixed_activity(**changes), fixed_context(), export=EXPORT_SCOPE, drawable=RENDERER.drawable
     )
     return RENDERER.render(record, timestamp=TIMESTAMP)
 
@@ -63,7 +63,7 @@ def test_golden_text() -> None:
 
 def test_certificate_carries_every_field_and_the_fingerprint() -> None:
     pdf = render()
-    record = build_record(fixed_activity(), fixed_context(), export_id=EXPORT_ID, drawable=RENDERER.drawable)
+    record = build_record(fixed_activity(), fixed_context(), export=EXPORT_SCOPE, drawable=RENDERER.drawable)
     first = "".join(page_texts(pdf)[:2])
     for value in (
         "Certificate of acceptance",
@@ -78,6 +78,7 @@ def test_certificate_carries_every_field_and_the_fingerprint() -> None:
         "203.0.113.7",
         "Demo Site",
         EXPORT_ID,
+        EXPORT_SCOPE.filter_description,
         record.fingerprint,
         "⟨U+202E⟩",
     ):
@@ -98,7 +99,7 @@ def test_same_activity_same_export_same_bytes_and_valid_structure() -> None:
     assert render() == first
     assert (
         EvidencePdfRenderer(text_cache_size=0).render(
-            build_record(fixed_activity(), fixed_context(), export_id=EXPORT_ID, drawable=RENDERER.drawable),
+            build_record(fixed_activity(), fixed_context(), export=EXPORT_SCOPE, drawable=RENDERER.drawable),
             timestamp=TIMESTAMP,
         )
         == first
@@ -129,7 +130,7 @@ def test_any_unicode_renders(signer: str, key: str, value: str, number: int) -> 
     context = fixed_context(signer_properties={"first_name": value, "company_name": signer})
     started = time.monotonic()
     pdf = RENDERER.render(
-        build_record(activity, context, export_id=EXPORT_ID, drawable=RENDERER.drawable), timestamp=TIMESTAMP
+        build_record(activity, context, export=EXPORT_SCOPE, drawable=RENDERER.drawable), timestamp=TIMESTAMP
     )
     assert time.monotonic() - started < 5.0
     assert structure_problems(pdf) == []

@@ -27,6 +27,16 @@ RESERVED_SIGNER_PROPERTIES = (
 
 
 @dataclass(frozen=True)
+class ExportScope:
+    """What an export selected, printed on each of its certificates."""
+
+    id: str
+    start: datetime
+    end: datetime
+    filter_description: str
+
+
+@dataclass(frozen=True)
 class VersionInfo:
     id: str
     title: str
@@ -114,7 +124,7 @@ def build_record(
     activity: Activity,
     context: EvidenceContext,
     *,
-    export_id: str | None,
+    export: ExportScope | None,
     drawable: frozenset[int] | None = None,
 ) -> EvidenceRecord:
     """The record of `activity`; characters outside `drawable` (the fonts' coverage) print as markers."""
@@ -134,7 +144,7 @@ def build_record(
     context_doc = context_document(context)
     v = context.version
     signer = context.signer_properties or {}
-    export_label = export_id if export_id is not None else "single record (no export)"
+    export_label = export.id if export is not None else "single record (no export)"
     header_left = show(f"{context.site_name} · clickwrap evidence record", 120)
     common = {
         "doc_title": show(f"Evidence record {activity.id}", 80),
@@ -196,6 +206,25 @@ def build_record(
             {"title": "Connection data", "rows": _family(activity.connection_data)},
             {"title": "Custom data", "rows": _family(activity.custom_data)},
             {"title": "Render data", "rows": _family(activity.render_data)},
+            *(
+                []
+                if export is None
+                else [
+                    {
+                        "title": "Export",
+                        "rows": _rows(
+                            [
+                                ("export id", export.id),
+                                (
+                                    "window (UTC)",
+                                    f"{format_stored(export.start)} to {format_stored(export.end)}",
+                                ),
+                                ("selection", export.filter_description),
+                            ]
+                        ),
+                    }
+                ]
+            ),
         ],
         "integrity_note": (
             f"Export {export_label}. SHA-256 of the activity's canonical JSON (sorted keys, no spaces, "

@@ -33,7 +33,7 @@ from clickproof.evidence.manifest import (
     manifest_body,
     signed_manifest,
 )
-from clickproof.evidence.record import build_record
+from clickproof.evidence.record import ExportScope, build_record
 from clickproof.export.attempt import LeaseLostError, StopRequestedError
 from clickproof.export.chunked_csv import ChunkedCsvExport
 from clickproof.export.csv_query import CsvQuery, OutputColumn, build_csv_query
@@ -197,7 +197,6 @@ class ExportRunner:
         data = job.data
         return build_csv_query(
             dialect_name=self.engine.dialect.name,
-            account_id=job.account_id,
             site_id=job.site_id,
             start=parse_stored(data["start_date"]),
             end=parse_stored(data["end_date"]),
@@ -334,17 +333,23 @@ class ExportRunner:
             part_bytes=self.settings.zip_part_bytes,
             date_time=job.created_time,
         )
+        scope = ExportScope(
+            id=job.id,
+            start=parse_stored(data["start_date"]),
+            end=parse_stored(data["end_date"]),
+            filter_description=data.get("filter_description") or "all activities",
+        )
         done = 0
         try:
             for activity, context in self.evidence.stream(
                 account_id=job.account_id,
                 site_id=job.site_id,
-                start=parse_stored(data["start_date"]),
-                end=parse_stored(data["end_date"]),
+                start=scope.start,
+                end=scope.end,
                 filter_node=parse_filter(data.get("filter")),
                 sort=parse_sort(data["sort"]),
             ):
-                record = build_record(activity, context, export_id=job.id, drawable=renderer.drawable)
+                record = build_record(activity, context, export=scope, drawable=renderer.drawable)
                 writer.add(pdf_entry_name(activity.id), renderer.render(record, timestamp=timestamp))
                 done += 1
                 progress.beat(done)  # throttled: a database write about once a second

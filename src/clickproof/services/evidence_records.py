@@ -31,7 +31,7 @@ class EvidenceRecords:
         if found is None:
             raise ActivityNotFoundError(f"no activity {activity_id[:40]!r} on this site", field="id")
         activity, context = found
-        record = build_record(activity, context, export_id=None, drawable=self._renderer.drawable)
+        record = build_record(activity, context, export=None, drawable=self._renderer.drawable)
         timestamp = int(activity.created_time.timestamp())
         with self._lock:
             pdf = self._renderer.render(record, timestamp=timestamp)
