@@ -5,8 +5,8 @@ found by OFFSET on the ordered rows (keyset bounds, so each chunk is an index ra
 writes one part — its rows, no header — under a key of its own, so a chunk that runs again
 overwrites only its own part. Any worker may run any chunk (a compare-and-set claim with a lease,
 like jobs); the job's attempt coordinates: it runs chunks too, takes over chunks whose worker
-died, and when all are done joins header + parts in order into the final file. The bytes equal
-those of a single-worker export.
+died, and joins header + parts in order into the final file (a joiner thread appends each part as
+soon as it and all parts before it are done). The bytes equal those of a single-worker export.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from clickproof.store.export_chunks import DONE, Chunk, ChunkStore
 
 log = logging.getLogger("clickproof.export")
 COPY_BUFFER = 1024 * 1024
+JOIN_POLL_SECONDS = 0.2
 _BOM = "\ufeff".encode()
 
 
@@ -167,22 +168,75 @@ class ChunkedCsvExport:
             report(sum(c.rows for c in chunks if c.status == DONE))
             time.sleep(min(0.2, self.heartbeat_seconds))
 
-    def join(
-        self, chunks: list[Chunk], columns: tuple[OutputColumn, ...], key: str, *, bom: bool
+    def export(
+        self,
+        job: ExportJob,
+        query: CsvQuery,
+        owner: str,
+        dispatch_chunk: Callable[[str, int], None],
+        report: Callable[[int], None],
+        key: str,
+        *,
+        bom: bool,
     ) -> JoinedFile:
-        """Header and parts, in order, into the final file; then the parts are removed."""
+        """Run the chunks and join header + parts, in order, into the final file at `key`.
+
+        The join runs while chunks still run: a joiner thread appends each part as soon as it and
+        all parts before it are done. The file becomes visible only when complete (the blob
+        writer renames or completes it at the end).
+        """
         with self.blobs.writer(key) as handle:
             out = HashingWriter(handle)
-            out.write((_BOM if bom else b"") + header_line(columns))
-            for chunk in chunks:
-                assert chunk.storage_key is not None
-                with self.blobs.reader(chunk.storage_key) as part:
-                    while block := part.read(COPY_BUFFER):
-                        out.write(block)
+            out.write((_BOM if bom else b"") + header_line(query.columns))
+            joiner = _PartJoiner(self, job.id, out)
+            try:
+                chunks = self.coordinate(job, query, owner, dispatch_chunk, report)
+            finally:
+                joiner.stop()
+            joiner.append_ready(chunks)
         for chunk in chunks:
             if chunk.storage_key is not None:
                 self.blobs.delete(chunk.storage_key)
         return JoinedFile(out.size, out.sha256(), sum(c.rows for c in chunks))
+
+
+class _PartJoiner:
+    """Appends done parts, in order, to the final file on a thread of its own."""
+
+    def __init__(self, export: ChunkedCsvExport, job_id: str, out: HashingWriter) -> None:
+        self.export = export
+        self.job_id = job_id
+        self.out = out
+        self.appended = 0
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=f"join-{job_id}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(JOIN_POLL_SECONDS):
+                self.append_ready(self.export.chunks.chunks(self.job_id))
+        except BaseException as exc:  # raised in the coordinating thread by stop()
+            self._error = exc
+
+    def append_ready(self, chunks: list[Chunk]) -> None:
+        while self.appended < len(chunks) and chunks[self.appended].status == DONE:
+            if self._stop.is_set() and threading.current_thread() is self._thread:
+                return
+            storage_key = chunks[self.appended].storage_key
+            assert storage_key is not None
+            with self.export.blobs.reader(storage_key) as part:
+                while block := part.read(COPY_BUFFER):
+                    self.out.write(block)
+            self.appended += 1
+
+    def stop(self) -> None:
+        """Stop the thread (after the part it is appending) and raise its error, if any."""
+        self._stop.set()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 class _ChunkBeat:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable
-from typing import BinaryIO
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,6 +21,12 @@ from clickproof.failpoints import failpoint
 
 _FORMULA_SET = pa.array(FORMULA_STARTS, type=pa.string())
 _BOM = "\ufeff".encode()
+
+
+class ByteSink(Protocol):
+    """Where CSV bytes go: a binary file, a hashing wrapper, a threaded sink."""
+
+    def write(self, data: Any, /) -> int: ...
 
 
 def guard_text(value: str) -> str:
@@ -81,7 +87,7 @@ def transform_batch(batch: pa.RecordBatch, columns: tuple[OutputColumn, ...]) ->
 def write_csv(
     batches: Iterable[pa.RecordBatch],
     columns: tuple[OutputColumn, ...],
-    out: BinaryIO,
+    out: ByteSink,
     *,
     bom: bool = False,
     header: bool = True,
@@ -95,7 +101,10 @@ def write_csv(
     for batch in batches:
         cells = transform_batch(batch, columns)
         # One writer per batch: batches of one stream may type an all-empty column differently.
-        pacsv.write_csv(cells, out, write_options=options)
+        # Encoded into a buffer of its own, handed over whole (a threaded sink may keep it).
+        encoded = pa.BufferOutputStream()
+        pacsv.write_csv(cells, encoded, write_options=options)
+        out.write(encoded.getvalue())
         rows += batch.num_rows
         failpoint("export.batch_written")
         if on_batch is not None:

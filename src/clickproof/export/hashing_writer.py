@@ -11,6 +11,7 @@ class HashingWriter:
         self.target = target
         self.size = 0
         self._hash = hashlib.sha256()
+        self._adopted: str | None = None
 
     def write(self, data: Any) -> int:
         view = memoryview(data)
@@ -28,5 +29,13 @@ class HashingWriter:
     def writable(self) -> bool:
         return True
 
+    def adopt(self, size: int, sha256: str) -> None:
+        """Take over the count and hash of bytes another process wrote straight into the target
+        (through its file descriptor), when nothing was written through this wrapper."""
+        if self.size or self._adopted is not None:
+            raise ValueError("bytes were already written through this writer")
+        self.size = size
+        self._adopted = sha256
+
     def sha256(self) -> str:
-        return self._hash.hexdigest()
+        return self._adopted if self._adopted is not None else self._hash.hexdigest()

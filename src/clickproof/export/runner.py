@@ -276,8 +276,9 @@ class ExportRunner:
         chunkable = all(k.field in STANDARD_BY_NAME for k in query.sort)
         if chunkable and count > self.settings.chunk_rows:
             self.chunked.plan(job, query, count, self.settings.chunk_rows)
-            chunks = self.chunked.coordinate(job, query, owner, self.dispatch_chunk, progress.beat)
-            joined = self.chunked.join(chunks, query.columns, key, bom=self.settings.csv_bom)
+            joined = self.chunked.export(
+                job, query, owner, self.dispatch_chunk, progress.beat, key, bom=self.settings.csv_bom
+            )
             size, digest, rows = joined.size, joined.sha256, joined.rows
         else:
             with self.blobs.writer(key) as handle:

@@ -1,11 +1,16 @@
-"""The child process that turns a SQLite query into CSV on stdout.
+"""The child process that turns a SQLite query into CSV on its standard output.
 
 SQLite exports read through ADBC, whose driver carries its own copy of SQLite. Two copies of
 SQLite in one process break each other's POSIX file locks (sqlite.org/howtocorrupt.html §2.2.1),
 so ADBC never runs in the process that serves the API: it runs here, alone with the file.
 
-Input (stdin, JSON): database path, SQL, parameters, output columns, BOM flag.
-Output: CSV bytes on stdout; one line per batch, "<rows>\\n", on the progress descriptor.
+Three stages run at once (export/threaded_stages.py): SQLite stepping, Arrow transform and CSV
+encoding, hashing and writing. Standard output is a pipe, or the export file itself when the
+parent writes to a local file (then no byte passes through the parent).
+
+Input (stdin, JSON): database path, SQL, parameters, output columns, BOM and header flags.
+Output: CSV bytes on stdout. On the progress descriptor: "<rows>\\n" per batch, then
+"end <rows> <bytes> <sha256>\\n" once every byte is written.
 """
 
 from __future__ import annotations
@@ -14,13 +19,17 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import Any
 
 import pyarrow as pa
 
 from clickproof.domain.limits import CSV_BATCH_ROWS
 from clickproof.export.csv_query import CellKind, OutputColumn
 from clickproof.export.csv_writer import write_csv
+from clickproof.export.threaded_stages import HashingFdSink, Prefetched
+
+# Batches waiting between stages; each is CSV_BATCH_ROWS rows (a few MB at most).
+PIPELINE_DEPTH = 3
 
 
 def _batches(path: str, sql: str, params: list[Any]) -> Iterator[pa.RecordBatch]:
@@ -40,29 +49,31 @@ def _batches(path: str, sql: str, params: list[Any]) -> Iterator[pa.RecordBatch]
         connection.close()
 
 
-def run(spec: dict[str, Any], out: BinaryIO, progress_fd: int | None) -> int:
+def run(spec: dict[str, Any], out_fd: int, progress_fd: int | None) -> tuple[int, int, str]:
+    """Write the CSV to `out_fd`; return rows, bytes and SHA-256 of what was written."""
     columns = tuple(OutputColumn(c["header"], CellKind(c["kind"])) for c in spec["columns"])
 
-    def report(rows: int) -> None:
+    def report(line: str) -> None:
         if progress_fd is not None:
-            os.write(progress_fd, f"{rows}\n".encode())
+            os.write(progress_fd, f"{line}\n".encode())
 
+    sink = HashingFdSink(out_fd, depth=PIPELINE_DEPTH)
     rows = write_csv(
-        _batches(spec["database"], spec["sql"], spec["params"]),
+        Prefetched(_batches(spec["database"], spec["sql"], spec["params"]), depth=PIPELINE_DEPTH),
         columns,
-        out,
+        sink,
         bom=bool(spec.get("bom")),
         header=bool(spec.get("header", True)),
-        on_batch=report,
+        on_batch=lambda done: report(str(done)),
     )
-    out.flush()
-    return rows
+    sink.finish()
+    report(f"end {rows} {sink.size} {sink.sha256()}")
+    return rows, sink.size, sink.sha256()
 
 
 def main() -> None:
     spec = json.loads(sys.stdin.buffer.read())
-    progress_fd = spec.get("progress_fd")
-    run(spec, sys.stdout.buffer, progress_fd)
+    run(spec, sys.stdout.fileno(), spec.get("progress_fd"))
 
 
 if __name__ == "__main__":
