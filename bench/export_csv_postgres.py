@@ -128,6 +128,7 @@ def main() -> int:
     parser.add_argument("--activities", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--database", default="clickproof_bench_csv")
+    parser.add_argument("--workers", type=int, default=2, help="CLICKPROOF_WORKERS of the server")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     home = OUT / f"pg-home-{args.activities}"
@@ -135,12 +136,15 @@ def main() -> int:
     env = {**os.environ, "CLICKPROOF_HOME": str(home), "CLICKPROOF_DATABASE_URL": database_url(args.database)}
     token = clickproof("demo", "--activities", str(args.activities), "--seed", "1", "--if-empty", env=env)
     token = token.strip().splitlines()[-1]
+    # A table at steady state: autovacuum has set the visibility map and the statistics.
+    with psycopg.connect(database_url(args.database), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE activities")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(OUT / "pg-server.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("clickproof")), "serve", "--port", str(port)],
-        env={**env, "CLICKPROOF_WORKERS": "1"},
+        env={**env, "CLICKPROOF_WORKERS": str(args.workers)},
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -113,6 +113,7 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
             heartbeat_seconds=min(1.0, settings.job_lease_seconds / 4),
             chunk_rows=settings.chunk_rows,
             zip_part_bytes=settings.zip_part_bytes,
+            postgres_csv=settings.postgres_csv,
         ),
         keys,
     )

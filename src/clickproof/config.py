@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,6 +57,13 @@ class Settings(BaseSettings):
         default=250_000,
         ge=1,
         description="Exports with more rows are cut into chunks that workers run in parallel.",
+    )
+    postgres_csv: Literal["arrow", "copy"] = Field(
+        default="arrow",
+        description=(
+            "How CSV leaves PostgreSQL: `arrow` (COPY of raw values, cells made by Arrow on the "
+            "worker) or `copy` (COPY with every cell formatted in the SELECT)."
+        ),
     )
     csv_bom: bool = Field(
         default=False, description="Start CSV files with a UTF-8 byte order mark (for Excel)."

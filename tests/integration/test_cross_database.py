@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from clickproof.bootstrap import build_system
 from clickproof.domain.export_job import JobStatus
@@ -14,8 +17,8 @@ from tests.databases import empty_postgres
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
-def export_bytes(home: Path, database_url: str) -> bytes:
-    system = build_system(make_settings(home, database_url=database_url))
+def export_bytes(home: Path, database_url: str, **settings: Any) -> bytes:
+    system = build_system(make_settings(home, database_url=database_url, **settings))
     try:
         demo = seed_demo(system.engine, system.tenants, system.activities, activities=300, seed=11, now=NOW)
         principal = system.auth.principal_for(demo.token)
@@ -40,10 +43,13 @@ def export_bytes(home: Path, database_url: str) -> bytes:
         system.close()
 
 
-def test_sqlite_and_postgresql_exports_are_identical(tmp_path: Path, postgres_url: str) -> None:
+@pytest.mark.parametrize("postgres_csv", ["arrow", "copy"])
+def test_sqlite_and_postgresql_exports_are_identical(
+    tmp_path: Path, postgres_url: str, postgres_csv: str
+) -> None:
     empty_postgres(postgres_url)
     on_sqlite = export_bytes(tmp_path / "a", f"sqlite:///{tmp_path / 'a' / 'db.sqlite'}")
-    on_postgres = export_bytes(tmp_path / "b", postgres_url)
+    on_postgres = export_bytes(tmp_path / "b", postgres_url, postgres_csv=postgres_csv)
     assert on_sqlite.count(b"\r\n") > 300
     if on_sqlite != on_postgres:
         lines_a, lines_b = on_sqlite.split(b"\r\n"), on_postgres.split(b"\r\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -42,16 +43,15 @@ def test_a_consumer_that_stops_early_stops_the_producer() -> None:
     assert len(produced) < 100
 
 
-def test_sink_writes_counts_and_hashes_every_byte() -> None:
-    read_fd, write_fd = os.pipe()
-    sink = HashingFdSink(write_fd, depth=2)
+def test_sink_writes_counts_and_hashes_every_byte(tmp_path: Path) -> None:
+    fd = os.open(tmp_path / "out", os.O_WRONLY | os.O_CREAT)
+    sink = HashingFdSink(fd, depth=2)
     blocks = [os.urandom(n) for n in (1, 70_000, 0, 5)]
     for block in blocks:
         sink.write(block)
     sink.finish()
-    os.close(write_fd)
-    with os.fdopen(read_fd, "rb") as reader:
-        received = reader.read()
+    os.close(fd)
+    received = (tmp_path / "out").read_bytes()
     assert received == b"".join(blocks)
     assert sink.size == len(received) and sink.sha256() == hashlib.sha256(received).hexdigest()
 

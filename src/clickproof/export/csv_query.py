@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, String, and_, case, cast, func, literal, select, type_coerce
+from sqlalchemy import DateTime, Select, String, and_, case, cast, func, literal, select, type_coerce
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -93,7 +93,7 @@ def build_csv_query(
     for column in columns:
         header = header_for(column.family, column.name)
         if column.family is Family.STANDARD:
-            expression, kind = _standard(column.name, dialect_name)
+            expression, kind = _standard(column.name, dialect_name, cells_in_sql)
             quoted = STANDARD_BY_NAME[column.name].type is not FieldType.INTEGER
             if cells_in_sql and kind is CellKind.TEXT:
                 expression, kind = guard_sql(expression), CellKind.PLAIN
@@ -118,7 +118,7 @@ def build_csv_query(
             outputs.append(OutputColumn(header, CellKind.PLAIN))
         else:
             expressions.append(cast(value, String) if dialect_name == "sqlite" else value)
-            expressions.append(json.kind(data, column.name))
+            expressions.append(json.type_word(data, column.name))
             outputs.append(OutputColumn(header, CellKind.JSON))
     start, end, filter_node = fold_window(filter_node, start, end)
     where = and_(
@@ -140,13 +140,15 @@ def guard_sql(value: ColumnElement[Any]) -> ColumnElement[Any]:
     return case((first.in_(FORMULA_STARTS), literal("'", String) + value), else_=value)
 
 
-def _standard(name: str, dialect_name: str) -> tuple[ColumnElement[Any], CellKind]:
+def _standard(name: str, dialect_name: str, cells_in_sql: bool) -> tuple[ColumnElement[Any], CellKind]:
     column = STANDARD_COLUMNS[name]
     field_type = STANDARD_BY_NAME[name].type
     if field_type is FieldType.BOOLEAN:
         return case((column, "TRUE"), else_="FALSE"), CellKind.PLAIN
     if field_type is FieldType.DATETIME:
         if dialect_name == "postgresql":
+            if not cells_in_sql:  # UTC wall time, parsed as an Arrow timestamp, formatted by csv_writer
+                return type_coerce(func.timezone("UTC", column), DateTime()), CellKind.PLAIN
             return func.to_char(func.timezone("UTC", column), ISO_PG), CellKind.PLAIN
         # Stored as fixed-width ISO 8601 UTC text: read it as text, without the type's parsing.
         return type_coerce(column, String), CellKind.PLAIN

@@ -45,15 +45,28 @@ def _guard(column: pa.Array) -> pa.Array:
     return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
 
 
+def iso_utc(column: pa.Array) -> pa.Array:
+    """Timestamps as fixed-width ISO 8601 UTC text with microseconds (timestamps.format_stored)."""
+    return pc.strftime(pc.cast(column, pa.timestamp("us", tz="UTC")), format="%Y-%m-%dT%H:%M:%SZ")
+
+
 def _as_string(column: pa.Array) -> pa.Array:
     return column if pa.types.is_string(column.type) else pc.cast(column, pa.string())
 
 
+_TEXT_WORDS = pa.array(["text", "string"])  # SQLite json_type, PostgreSQL jsonb_typeof
+
+
 def _json_cell(value: pa.Array, kind: pa.Array) -> pa.Array:
+    """A JSON family cell from its value (as text) and its JSON type word: text is guarded,
+    booleans print TRUE/FALSE (SQLite says true/false; PostgreSQL says boolean, value true/false)."""
     value = _as_string(value)
     kind = _as_string(kind)
-    text = pc.if_else(pc.equal(kind, "text"), _guard(value), value)
-    return pc.if_else(pc.equal(kind, "true"), "TRUE", pc.if_else(pc.equal(kind, "false"), "FALSE", text))
+    text = pc.if_else(pc.is_in(kind, value_set=_TEXT_WORDS), _guard(value), value)
+    boolean = pc.equal(kind, "boolean")
+    true = pc.or_(pc.equal(kind, "true"), pc.and_(boolean, pc.equal(value, "true")))
+    false = pc.or_(pc.equal(kind, "false"), pc.and_(boolean, pc.equal(value, "false")))
+    return pc.if_else(true, "TRUE", pc.if_else(false, "FALSE", text))
 
 
 def header_line(columns: tuple[OutputColumn, ...]) -> bytes:
@@ -79,6 +92,8 @@ def transform_batch(batch: pa.RecordBatch, columns: tuple[OutputColumn, ...]) ->
             arrays.append(_guard(value))
         elif pa.types.is_null(value.type):
             arrays.append(pc.cast(value, pa.string()))
+        elif pa.types.is_timestamp(value.type):
+            arrays.append(iso_utc(value))
         else:
             arrays.append(value)
     return pa.RecordBatch.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import os
+import stat
 from typing import Any, BinaryIO
 
 
@@ -28,6 +31,20 @@ class HashingWriter:
 
     def writable(self) -> bool:
         return True
+
+    def fresh_file_fd(self) -> int | None:
+        """The descriptor of the regular file behind this writer when nothing was written through
+        it yet: another writer may then write straight into the file and `adopt` the result."""
+        if self.size or self._adopted is not None:
+            return None
+        try:
+            fd = self.target.fileno()
+        except (AttributeError, OSError, io.UnsupportedOperation):
+            return None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        self.target.flush()
+        return fd
 
     def adopt(self, size: int, sha256: str) -> None:
         """Take over the count and hash of bytes another process wrote straight into the target

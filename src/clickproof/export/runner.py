@@ -40,6 +40,7 @@ from clickproof.export.csv_query import CsvQuery, OutputColumn, build_csv_query
 from clickproof.export.csv_writer import write_csv
 from clickproof.export.hashing_writer import HashingWriter
 from clickproof.export.pdf_renderer import EvidencePdfRenderer
+from clickproof.export.postgres_arrow import export_postgres_arrow
 from clickproof.export.postgres_copy import export_postgres_csv
 from clickproof.export.row_source import stream_batches
 from clickproof.export.sqlite_csv_process import export_sqlite_csv
@@ -64,6 +65,7 @@ class RunnerSettings:
     heartbeat_seconds: float = 1.0
     chunk_rows: int = 250_000
     zip_part_bytes: int = 512 * 1024 * 1024
+    postgres_csv: str = "arrow"  # or "copy" (config.Settings.postgres_csv)
 
 
 def csv_file_name(job_id: str) -> str:
@@ -203,7 +205,7 @@ class ExportRunner:
             filter_node=parse_filter(data.get("filter")),
             sort=parse_sort(data["sort"]),
             columns=[Column(Family(c["family"]), c["name"]) for c in data["columns"]],
-            cells_in_sql=self.engine.dialect.name == "postgresql",
+            cells_in_sql=self.engine.dialect.name == "postgresql" and self.settings.postgres_csv == "copy",
         )
 
     def _export(self, job: ExportJob, owner: str) -> tuple[list[ExportFile], int]:
@@ -256,7 +258,10 @@ class ExportRunner:
                 header=header,
                 on_progress=on_progress,
             )
-        return export_postgres_csv(
+        export_postgres = (
+            export_postgres_csv if self.settings.postgres_csv == "copy" else export_postgres_arrow
+        )
+        return export_postgres(
             self.engine,
             statement,
             columns,

@@ -12,7 +12,6 @@ import io
 import json
 import os
 import select
-import stat
 import subprocess
 import sys
 import threading
@@ -39,18 +38,6 @@ class _ChildReport:
     end: tuple[int, int, str] | None = None  # rows, bytes, sha256
 
 
-def _local_file_fd(out: BinaryIO) -> int | None:
-    """The descriptor of the regular file behind `out`, when the child may write to it directly:
-    `out` counts and hashes (HashingWriter) and nothing was written through it yet."""
-    if not isinstance(out, HashingWriter) or out.size:
-        return None
-    try:
-        fd = out.target.fileno()
-    except (AttributeError, OSError, io.UnsupportedOperation):
-        return None
-    return fd if stat.S_ISREG(os.fstat(fd).st_mode) else None
-
-
 def export_sqlite_csv(
     engine: Engine,
     database_path: str,
@@ -64,10 +51,9 @@ def export_sqlite_csv(
 ) -> int:
     """Write the CSV of `statement` to `out`; `on_progress(rows)` may raise to stop the child."""
     sql, params = compile_positional(statement, engine.dialect)
-    file_fd = _local_file_fd(out)
+    file_fd = out.fresh_file_fd() if isinstance(out, HashingWriter) else None
     checkable = isinstance(out, HashingWriter) and out.size == 0
     if file_fd is not None:
-        out.flush()
         start_offset = os.lseek(file_fd, 0, os.SEEK_CUR)
     read_fd, write_fd = os.pipe()
     spec = {

@@ -8,12 +8,16 @@ most `depth` items wait between two stages.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import queue
 import threading
-from collections.abc import Iterable, Iterator
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Generic, TypeVar, cast
+
+from clickproof.export.csv_writer import ByteSink
+from clickproof.export.hashing_writer import HashingWriter
 
 T = TypeVar("T")
 
@@ -121,3 +125,23 @@ class HashingFdSink:
 
     def sha256(self) -> str:
         return self._hash.hexdigest()
+
+
+def write_through_file(out: object, depth: int, write: Callable[[ByteSink], int]) -> int:
+    """Run `write(sink)` with a sink that hashes and writes on a thread of its own straight into
+    the file behind `out`, when `out` is a HashingWriter over a fresh regular file (its count and
+    hash are then adopted); otherwise `write(out)`. Returns what `write` returns."""
+    fd = out.fresh_file_fd() if isinstance(out, HashingWriter) else None
+    if fd is None:
+        return write(cast(ByteSink, out))
+    assert isinstance(out, HashingWriter)
+    sink = HashingFdSink(fd, depth)
+    try:
+        result = write(sink)
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            sink.finish()
+        raise
+    sink.finish()
+    out.adopt(sink.size, sink.sha256())
+    return result

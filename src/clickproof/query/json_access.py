@@ -32,6 +32,11 @@ class JsonAccess(Protocol):
         """'text', 'true', 'false' for those JSON values, another word or NULL for the rest."""
         ...
 
+    def type_word(self, column: ColumnElement[Any], key: str) -> ColumnElement[str]:
+        """The database's own word for the value's JSON type, in one call (NULL when absent):
+        SQLite's json_type, PostgreSQL's jsonb_typeof. export/csv_writer reads both."""
+        ...
+
 
 def sqlite_path(key: str) -> str:
     """A SQLite JSON path naming one top-level key, quoted so dots and brackets stay literal."""
@@ -69,6 +74,9 @@ class SqliteJson:
     def kind(self, column: ColumnElement[Any], key: str) -> ColumnElement[str]:
         return self._type(column, key)
 
+    def type_word(self, column: ColumnElement[Any], key: str) -> ColumnElement[str]:
+        return self._type(column, key)
+
 
 class PostgresJson:
     """jsonb operators. jsonb_typeof kinds: string number boolean null object array."""
@@ -102,6 +110,9 @@ class PostgresJson:
     def kind(self, column: ColumnElement[Any], key: str) -> ColumnElement[str]:
         t = self._type(column, key)
         return case((t == "string", "text"), (t == "boolean", self.text(column, key)), else_=t)
+
+    def type_word(self, column: ColumnElement[Any], key: str) -> ColumnElement[str]:
+        return self._type(column, key)
 
 
 def json_access_for(dialect_name: str) -> JsonAccess:
