@@ -114,6 +114,7 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
             chunk_rows=settings.chunk_rows,
             zip_part_bytes=settings.zip_part_bytes,
             postgres_csv=settings.postgres_csv,
+            pdf_chunk_rows=settings.pdf_chunk_rows,
         ),
         keys,
     )

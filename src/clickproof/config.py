@@ -58,6 +58,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Exports with more rows are cut into chunks that workers run in parallel.",
     )
+    pdf_chunk_rows: int = Field(
+        default=1_000,
+        ge=1,
+        description="Evidence-PDF exports with more activities are cut into chunks of this many that workers render in parallel.",
+    )
     postgres_csv: Literal["arrow", "copy"] = Field(
         default="arrow",
         description=(

@@ -8,7 +8,7 @@ import shutil
 import zipfile
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pikepdf
 import pytest
@@ -116,7 +116,8 @@ def test_same_export_renders_identical_pdfs(system: System, demo: DemoResult, pd
     path = system.exports.blobs.local_path(part.storage_key)
     assert path is not None
     first = path.read_bytes()
-    system.runner._export_pdfs(pdf_job, _NoProgress(), first_position=1)
+    query = system.runner._query(pdf_job)
+    system.runner._export_pdfs(pdf_job, query, 12, "again", cast(Any, _NoProgress()), first_position=1)
     assert path.read_bytes() == first
 
 

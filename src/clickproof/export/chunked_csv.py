@@ -30,7 +30,7 @@ from clickproof.export.csv_query import CsvQuery, OutputColumn
 from clickproof.export.csv_writer import header_line
 from clickproof.export.hashing_writer import HashingWriter
 from clickproof.query.sort import SortKey
-from clickproof.store.export_chunks import DONE, Chunk, ChunkStore
+from clickproof.store.export_chunks import CSV, DONE, Chunk, ChunkStore
 
 log = logging.getLogger("clickproof.export")
 COPY_BUFFER = 1024 * 1024
@@ -96,9 +96,12 @@ class ChunkedCsvExport:
         self.clock = clock
         self.stopping = stopping
 
-    def plan(self, job: ExportJob, query: CsvQuery, total: int, chunk_rows: int) -> list[Chunk]:
-        """Cut the rows into chunks (once per job: a retried job keeps its plan and its parts)."""
-        existing = self.chunks.chunks(job.id)
+    def plan(
+        self, job: ExportJob, query: CsvQuery, total: int, chunk_rows: int, kind: str = CSV
+    ) -> list[Chunk]:
+        """Cut the rows into chunks (once per job and kind: a retried job keeps its plan and its
+        parts)."""
+        existing = self.chunks.chunks(job.id, kind)
         if existing:
             return existing
         positions: list[list[Any]] = []
@@ -110,18 +113,16 @@ class ChunkedCsvExport:
                 positions.append(encode_position(query.sort, tuple(row)))
         lows: list[list[Any] | None] = [None, *positions]
         highs: list[list[Any] | None] = [*positions, None]
-        self.chunks.plan(job.id, list(zip(lows, highs, strict=True)), self.clock())
-        planned = self.chunks.chunks(job.id)
-        log.info("export.chunks_planned job=%s chunks=%d", job.id, len(planned))
+        self.chunks.plan(job.id, list(zip(lows, highs, strict=True)), self.clock(), kind)
+        planned = self.chunks.chunks(job.id, kind)
+        log.info("export.chunks_planned job=%s kind=%s chunks=%d", job.id, kind, len(planned))
         return planned
 
     def run_chunk(self, query: CsvQuery, chunk: Chunk, on_rows: Callable[[int], None] | None = None) -> bool:
         """Write one chunk's part and mark it done; False when the chunk was taken from us."""
         key = part_key(chunk.job_id, chunk.position)
-        beat = _ChunkBeat(self, chunk, on_rows)
-        statement = query.chunk_statement(
-            decode_position(query.sort, chunk.low), decode_position(query.sort, chunk.high)
-        )
+        beat = self.beat(chunk, on_rows)
+        statement = query.chunk_statement(*self.bounds(query, chunk))
         try:
             with self.blobs.writer(key) as handle:
                 out = HashingWriter(handle)
@@ -137,32 +138,45 @@ class ChunkedCsvExport:
         log.info("export.chunk_written job=%s chunk=%d rows=%d", chunk.job_id, chunk.position, rows)
         return done
 
+    def beat(self, chunk: Chunk, on_rows: Callable[[int], None] | None) -> Callable[[int], None]:
+        """`beat(rows)` renews the chunk's lease (throttled); raises when the chunk was lost or
+        the worker stops."""
+        return _ChunkBeat(self, chunk, on_rows)
+
+    @staticmethod
+    def bounds(query: CsvQuery, chunk: Chunk) -> tuple[tuple[Any, ...] | None, tuple[Any, ...] | None]:
+        return decode_position(query.sort, chunk.low), decode_position(query.sort, chunk.high)
+
     def coordinate(
         self,
-        job: ExportJob,
-        query: CsvQuery,
+        job_id: str,
         owner: str,
         dispatch_chunk: Callable[[str, int], None],
         report: Callable[[int], None],
+        run: Callable[[Chunk, Callable[[int], None]], object],
+        kind: str = CSV,
     ) -> list[Chunk]:
-        """Run the job's chunks with every worker that takes one; return them once all are done.
+        """Run the job's chunks of `kind` with every worker that takes one (this attempt runs
+        them with `run(chunk, on_rows)`); return them once all are done.
 
         `report(rows done)` renews the job's lease; it raises when the attempt must stop.
         """
-        for planned in self.chunks.chunks(job.id):
+        for planned in self.chunks.chunks(job_id, kind):
             if planned.status != DONE:
-                dispatch_chunk(job.id, planned.position)
+                dispatch_chunk(job_id, planned.position)
         while True:
-            claimed = self.chunks.claim(job.id, None, owner=owner, now=self.clock(), lease=self.lease)
+            claimed = self.chunks.claim(
+                job_id, None, owner=owner, now=self.clock(), lease=self.lease, kind=kind
+            )
             if claimed is not None:
-                done_before = sum(c.rows for c in self.chunks.chunks(job.id) if c.status == DONE)
+                done_before = sum(c.rows for c in self.chunks.chunks(job_id, kind) if c.status == DONE)
 
                 def report_with_done(rows: int, base: int = done_before) -> None:
                     report(base + rows)
 
-                self.run_chunk(query, claimed, on_rows=report_with_done)
+                run(claimed, report_with_done)
                 continue
-            chunks = self.chunks.chunks(job.id)
+            chunks = self.chunks.chunks(job_id, kind)
             if all(c.status == DONE for c in chunks):
                 return chunks
             report(sum(c.rows for c in chunks if c.status == DONE))
@@ -190,7 +204,13 @@ class ChunkedCsvExport:
             out.write((_BOM if bom else b"") + header_line(query.columns))
             joiner = _PartJoiner(self, job.id, out)
             try:
-                chunks = self.coordinate(job, query, owner, dispatch_chunk, report)
+                chunks = self.coordinate(
+                    job.id,
+                    owner,
+                    dispatch_chunk,
+                    report,
+                    lambda chunk, on_rows: self.run_chunk(query, chunk, on_rows=on_rows),
+                )
             finally:
                 joiner.stop()
             joiner.append_ready(chunks)

@@ -61,12 +61,16 @@ class CsvQuery:
 
     def chunk_statement(self, low: tuple[Any, ...] | None, high: tuple[Any, ...] | None) -> Select[Any]:
         """The export rows from position `low` (included) to `high` (excluded)."""
-        statement = self.statement.where(first_key_bounds(self.sort, low, high))
+        return self.statement.where(self.chunk_where(low, high))
+
+    def chunk_where(self, low: tuple[Any, ...] | None, high: tuple[Any, ...] | None) -> ColumnElement[bool]:
+        """The condition on activities of the positions from `low` (included) to `high` (excluded)."""
+        conditions = [first_key_bounds(self.sort, low, high)]
         if low is not None:
-            statement = statement.where(at_or_after(self.sort, low))
+            conditions.append(at_or_after(self.sort, low))
         if high is not None:
-            statement = statement.where(before(self.sort, high))
-        return statement
+            conditions.append(before(self.sort, high))
+        return and_(*conditions)
 
 
 def build_csv_query(

@@ -11,11 +11,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO, cast
 
 from sqlalchemy import Engine, Select
+from sqlalchemy.sql.elements import ColumnElement
 
 from clickproof import __version__
 from clickproof.blobstore.base import BlobStore
@@ -44,14 +45,14 @@ from clickproof.export.postgres_arrow import export_postgres_arrow
 from clickproof.export.postgres_copy import export_postgres_csv
 from clickproof.export.row_source import stream_batches
 from clickproof.export.sqlite_csv_process import export_sqlite_csv
-from clickproof.export.zip_parts import ZipPartWriter
+from clickproof.export.zip_parts import ZipPart, ZipPartWriter
 from clickproof.failpoints import failpoint
 from clickproof.query.parse import parse_filter
 from clickproof.query.sort import parse_sort
 from clickproof.services.evidence_keys import EvidenceKeys
 from clickproof.store.database import sqlite_file
 from clickproof.store.evidence import EvidenceStore
-from clickproof.store.export_chunks import ChunkStore
+from clickproof.store.export_chunks import PDF, Chunk, ChunkStore
 from clickproof.store.export_jobs import ExportJobStore
 
 log = logging.getLogger("clickproof.export")
@@ -66,6 +67,7 @@ class RunnerSettings:
     chunk_rows: int = 250_000
     zip_part_bytes: int = 512 * 1024 * 1024
     postgres_csv: str = "arrow"  # or "copy" (config.Settings.postgres_csv)
+    pdf_chunk_rows: int = 1_000
 
 
 def csv_file_name(job_id: str) -> str:
@@ -220,7 +222,7 @@ class ExportRunner:
             files.append(self._export_csv(job, query, count, owner, progress))
             progress.offset += count
         if ExportType.ACTIVITIES_PDFS.value in types:
-            files.extend(self._export_pdfs(job, progress, first_position=len(files)))
+            files.extend(self._export_pdfs(job, query, count, owner, progress, first_position=len(files)))
         progress.beat(0, force=True)
         files.append(self._write_manifest(job, files, count))
         return files, count
@@ -320,54 +322,92 @@ class ExportRunner:
         if chunk is None:
             return
         try:
-            self.chunked.run_chunk(self._query(job), chunk)
+            if chunk.kind == PDF:
+                self._run_pdf_chunk(job, self._query(job), chunk, None)
+            else:
+                self.chunked.run_chunk(self._query(job), chunk)
         except StopRequestedError:
             log.info("export.chunk_interrupted job=%s chunk=%d", job_id, position)
         except Exception:
             # The chunk's lease runs out and the job's coordinator takes the chunk over.
             log.exception("export.chunk_failed job=%s chunk=%d", job_id, position)
 
-    def _export_pdfs(self, job: ExportJob, progress: _Progress, first_position: int) -> list[ExportFile]:
-        """One evidence PDF per activity, in the export's order, streamed into zip parts."""
+    def _pdf_scope(self, job: ExportJob) -> ExportScope:
         data = job.data
-        renderer = self.renderer()
-        timestamp = document_timestamp(job)
-        writer = ZipPartWriter(
-            self.blobs,
-            part_name=lambda n: pdf_part_name(job.id, n),
-            storage_key=lambda name: f"{job.id}/{name}",
-            part_bytes=self.settings.zip_part_bytes,
-            date_time=job.created_time,
-        )
-        scope = ExportScope(
+        return ExportScope(
             id=job.id,
             start=parse_stored(data["start_date"]),
             end=parse_stored(data["end_date"]),
             filter_description=data.get("filter_description") or "all activities",
         )
+
+    def _write_pdfs(
+        self,
+        job: ExportJob,
+        writer: ZipPartWriter,
+        on_pdf: Callable[[int], None],
+        positions: ColumnElement[bool] | None = None,
+    ) -> int:
+        """Render the export's activities (those at `positions`, or all) into `writer`, in order."""
+        data = job.data
+        renderer = self.renderer()
+        timestamp = document_timestamp(job)
+        scope = self._pdf_scope(job)
         done = 0
-        try:
-            for activity, context in self.evidence.stream(
-                account_id=job.account_id,
-                site_id=job.site_id,
-                start=scope.start,
-                end=scope.end,
-                filter_node=parse_filter(data.get("filter")),
-                sort=parse_sort(data["sort"]),
-            ):
-                record = build_record(activity, context, export=scope, drawable=renderer.drawable)
-                writer.add(pdf_entry_name(activity.id), renderer.render(record, timestamp=timestamp))
-                done += 1
-                progress.beat(done)  # throttled: a database write about once a second
-                if done % 25 == 0:
-                    failpoint("export.pdf_written")
-            parts = writer.close()
-        except BaseException:
-            writer.abort()
-            raise
+        for activity, context in self.evidence.stream(
+            account_id=job.account_id,
+            site_id=job.site_id,
+            start=scope.start,
+            end=scope.end,
+            filter_node=parse_filter(data.get("filter")),
+            sort=parse_sort(data["sort"]),
+            positions=positions,
+        ):
+            record = build_record(activity, context, export=scope, drawable=renderer.drawable)
+            writer.add(pdf_entry_name(activity.id), renderer.render(record, timestamp=timestamp))
+            done += 1
+            on_pdf(done)  # throttled: a database write about once a second
+            if done % 25 == 0:
+                failpoint("export.pdf_written")
+        return done
+
+    def _export_pdfs(
+        self,
+        job: ExportJob,
+        query: CsvQuery,
+        count: int,
+        owner: str,
+        progress: _Progress,
+        first_position: int,
+    ) -> list[ExportFile]:
+        """One evidence PDF per activity, in the export's order, streamed into zip parts: in one
+        pass, or above `pdf_chunk_rows` in chunks that every worker helps with (each chunk writes
+        zip parts of its own; the parts are numbered in chunk order)."""
+        chunkable = all(k.field in STANDARD_BY_NAME for k in query.sort)
+        if chunkable and count > self.settings.pdf_chunk_rows:
+            self.chunked.plan(job, query, count, self.settings.pdf_chunk_rows, kind=PDF)
+            chunks = self.chunked.coordinate(
+                job.id,
+                owner,
+                self.dispatch_chunk,
+                progress.beat,
+                lambda chunk, on_rows: self._run_pdf_chunk(job, query, chunk, on_rows),
+                kind=PDF,
+            )
+            parts = [ZipPart(**part) for chunk in chunks for part in (chunk.parts or [])]
+        else:
+            writer = self._zip_writer(
+                job, lambda n: pdf_part_name(job.id, n), lambda name: f"{job.id}/{name}"
+            )
+            try:
+                self._write_pdfs(job, writer, progress.beat)
+                parts = writer.close()
+            except BaseException:
+                writer.abort()
+                raise
         return [
             ExportFile(
-                name=p.name,
+                name=pdf_part_name(job.id, index + 1),
                 export_type=ExportType.ACTIVITIES_PDFS.value,
                 storage_key=p.storage_key,
                 content_type="application/zip",
@@ -378,6 +418,48 @@ class ExportRunner:
             )
             for index, p in enumerate(parts)
         ]
+
+    def _zip_writer(
+        self, job: ExportJob, part_name: Callable[[int], str], storage_key: Callable[[str], str]
+    ) -> ZipPartWriter:
+        return ZipPartWriter(
+            self.blobs,
+            part_name=part_name,
+            storage_key=storage_key,
+            part_bytes=self.settings.zip_part_bytes,
+            date_time=job.created_time,
+        )
+
+    def _run_pdf_chunk(
+        self, job: ExportJob, query: CsvQuery, chunk: Chunk, on_rows: Callable[[int], None] | None
+    ) -> bool:
+        """Write one PDF chunk's zip parts and mark it done; False when the chunk was taken from us."""
+        beat = self.chunked.beat(chunk, on_rows)
+        writer = self._zip_writer(
+            job,
+            lambda n: f"clickwrap_activities_as_pdfs-{chunk.position:05d}-{n:04d}.zip",
+            lambda name: f"{job.id}/parts/{name}",
+        )
+        try:
+            done = self._write_pdfs(job, writer, beat, query.chunk_where(*self.chunked.bounds(query, chunk)))
+            parts = writer.close()
+        except LeaseLostError:
+            writer.abort()
+            log.warning("export.chunk_lease_lost job=%s chunk=%d", chunk.job_id, chunk.position)
+            return False
+        except BaseException:
+            writer.abort()
+            raise
+        log.info("export.chunk_written job=%s chunk=%d pdfs=%d", chunk.job_id, chunk.position, done)
+        return self.chunked.chunks.complete(
+            chunk,
+            now=self.clock(),
+            rows=done,
+            size=sum(p.size for p in parts),
+            sha256=parts[0].sha256,
+            storage_key=parts[0].storage_key,
+            parts=[asdict(p) for p in parts],
+        )
 
     def _write_manifest(self, job: ExportJob, files: list[ExportFile], rows: int) -> ExportFile:
         key = self.keys.for_site(job.site_id)

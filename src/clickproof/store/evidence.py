@@ -13,8 +13,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from clickproof.domain.activity import Activity
 from clickproof.evidence.record import EvidenceContext, VersionInfo
 from clickproof.query.ast import Node
+from clickproof.query.order import order_by
 from clickproof.query.sort import SortKey
-from clickproof.query.sql import STANDARD_COLUMNS, compile_filter
+from clickproof.query.sql import compile_filter
 from clickproof.store.tables import activities, contracts, groups, signers, sites, versions
 
 EVIDENCE_BATCH_ROWS = 500
@@ -116,8 +117,10 @@ class EvidenceStore:
         end: datetime,
         filter_node: Node | None,
         sort: tuple[SortKey, ...],
+        positions: ColumnElement[bool] | None = None,
     ) -> Iterator[tuple[Activity, EvidenceContext]]:
-        """The export's activities in its total order (the same rows, in the same order, as its CSV)."""
+        """The export's activities in its total order (the same rows, in the same order, as its
+        CSV); with `positions` (a chunk's keyset range) only those."""
         dialect = self.engine.dialect.name
         where = and_(
             activities.c.account_id == account_id,
@@ -125,12 +128,9 @@ class EvidenceStore:
             activities.c.created_time >= start,
             activities.c.created_time < end,
             compile_filter(filter_node, dialect),
+            *([] if positions is None else [positions]),
         )
-        order = [
-            STANDARD_COLUMNS[k.field].desc() if k.descending else STANDARD_COLUMNS[k.field].asc()
-            for k in sort
-        ]
-        statement = _joined(where).order_by(*order)
+        statement = _joined(where).order_by(*order_by(sort, dialect))
         with self.engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=EVIDENCE_BATCH_ROWS).execute(
                 statement

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, insert, or_, select, update
+from sqlalchemy import Engine, and_, func, insert, or_, select, update
 
 from clickproof.store.tables import export_chunks
 
 PENDING, STARTED, DONE = "pending", "started", "done"
+CSV, PDF = "csv", "pdf"  # chunk kinds: a part of the CSV file, or zip parts of evidence PDFs
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Chunk:
     sha256: str | None
     storage_key: str | None
     owner: str | None
+    kind: str = CSV
+    parts: list[dict[str, Any]] | None = None  # kind "pdf": the zip parts written
 
 
 def _chunk(row: Any) -> Chunk:
@@ -41,6 +44,8 @@ def _chunk(row: Any) -> Chunk:
         sha256=row.sha256,
         storage_key=row.storage_key,
         owner=row.lease_owner,
+        kind=row.kind,
+        parts=row.parts,
     )
 
 
@@ -49,21 +54,33 @@ class ChunkStore:
         self.engine = engine
 
     def plan(
-        self, job_id: str, bounds: list[tuple[list[Any] | None, list[Any] | None]], now: datetime
+        self,
+        job_id: str,
+        bounds: list[tuple[list[Any] | None, list[Any] | None]],
+        now: datetime,
+        kind: str = CSV,
     ) -> None:
-        """Record the chunks of a job once; a later attempt keeps the plan and the finished parts."""
+        """Record the chunks of one kind of a job once; a later attempt keeps the plan and the
+        finished parts. Positions are unique in the job: a kind's chunks follow the others'."""
         with self.engine.begin() as conn:
             existing = conn.execute(
-                select(export_chunks.c.position).where(export_chunks.c.job_id == job_id)
+                select(export_chunks.c.position).where(
+                    export_chunks.c.job_id == job_id, export_chunks.c.kind == kind
+                )
             ).first()
             if existing is not None:
                 return
+            last = conn.execute(
+                select(func.max(export_chunks.c.position)).where(export_chunks.c.job_id == job_id)
+            ).scalar_one()
+            first = 0 if last is None else last + 1
             conn.execute(
                 insert(export_chunks),
                 [
                     {
                         "job_id": job_id,
-                        "position": i,
+                        "position": first + i,
+                        "kind": kind,
                         "status": PENDING,
                         "attempt": 0,
                         "low": low,
@@ -75,20 +92,27 @@ class ChunkStore:
                 ],
             )
 
-    def chunks(self, job_id: str) -> list[Chunk]:
+    def chunks(self, job_id: str, kind: str = CSV) -> list[Chunk]:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(export_chunks)
-                .where(export_chunks.c.job_id == job_id)
+                .where(export_chunks.c.job_id == job_id, export_chunks.c.kind == kind)
                 .order_by(export_chunks.c.position)
             ).all()
         return [_chunk(r) for r in rows]
 
     def claim(
-        self, job_id: str, position: int | None, *, owner: str, now: datetime, lease: timedelta
+        self,
+        job_id: str,
+        position: int | None,
+        *,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        kind: str = CSV,
     ) -> Chunk | None:
-        """Take one chunk (the given one, or the first available): pending, or started with an
-        expired lease (its worker died). None when there is nothing to take."""
+        """Take one chunk (the given one, or the first available of `kind`): pending, or started
+        with an expired lease (its worker died). None when there is nothing to take."""
         claimable = or_(
             export_chunks.c.status == PENDING,
             and_(export_chunks.c.status == STARTED, export_chunks.c.lease_expires_time <= now),
@@ -96,6 +120,8 @@ class ChunkStore:
         query = select(export_chunks).where(export_chunks.c.job_id == job_id, claimable)
         if position is not None:
             query = query.where(export_chunks.c.position == position)
+        else:
+            query = query.where(export_chunks.c.kind == kind)
         with self.engine.begin() as conn:
             for row in conn.execute(query.order_by(export_chunks.c.position)).all():
                 result = conn.execute(
@@ -138,7 +164,15 @@ class ChunkStore:
             return result.rowcount == 1
 
     def complete(
-        self, chunk: Chunk, *, now: datetime, rows: int, size: int, sha256: str, storage_key: str
+        self,
+        chunk: Chunk,
+        *,
+        now: datetime,
+        rows: int,
+        size: int,
+        sha256: str,
+        storage_key: str,
+        parts: list[dict[str, Any]] | None = None,
     ) -> bool:
         with self.engine.begin() as conn:
             result = conn.execute(
@@ -155,6 +189,7 @@ class ChunkStore:
                     size=size,
                     sha256=sha256,
                     storage_key=storage_key,
+                    parts=parts,
                     lease_expires_time=None,  # lease_owner stays: who wrote the part
                     updated_time=now,
                 )

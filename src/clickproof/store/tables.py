@@ -271,6 +271,9 @@ export_chunks = Table(
     Column("sha256", String(64), nullable=True),
     Column("storage_key", String(500), nullable=True),
     Column("updated_time", UtcDateTime, nullable=False),
+    # "csv": one part of the CSV file; "pdf": zip parts of evidence PDFs, listed in `parts`.
+    Column("kind", String(8), nullable=False, server_default="csv"),
+    Column("parts", JsonDocument, nullable=True),
 )
 
 # One Ed25519 key per site signs its export manifests; the private key never leaves the server.
