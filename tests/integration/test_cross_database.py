@@ -7,20 +7,37 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 
 from clickproof.bootstrap import build_system
 from clickproof.domain.export_job import JobStatus
 from clickproof.services.demo_data import seed_demo
+from clickproof.store.tables import activities
 from tests.conftest import make_settings
 from tests.databases import empty_postgres
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+TRICKY: list[dict[str, Any]] = [
+    {"vip": "true", "seats": "-3", "company_name": 'quote " and back\\slash'},
+    {"vip": True, "seats": -3, "company_name": "line\nbreak\ttab\u0001 é ✓"},
+    {"vip": None, "seats": 2.5, "company_name": "=SUM(A1)", "plan": [1, "two"]},
+    {"vip": False, "seats": 0, "company_name": "  @x", "plan": {"a": 1}},
+]
 
 
 def export_bytes(home: Path, database_url: str, **settings: Any) -> bytes:
     system = build_system(make_settings(home, database_url=database_url, **settings))
     try:
         demo = seed_demo(system.engine, system.tenants, system.activities, activities=300, seed=11, now=NOW)
+        with system.engine.begin() as conn:  # values whose JSON text needs unescaping or a kind
+            first = [
+                r.id
+                for r in conn.execute(select(activities.c.id).order_by(activities.c.id).limit(len(TRICKY)))
+            ]
+            for activity_id, custom in zip(first, TRICKY, strict=True):
+                conn.execute(
+                    update(activities).where(activities.c.id == activity_id).values(custom_data=custom)
+                )
         principal = system.auth.principal_for(demo.token)
         site = system.tenants.site(demo.site_id)
         assert principal is not None and site is not None
@@ -29,7 +46,7 @@ def export_bytes(home: Path, database_url: str, **settings: Any) -> bytes:
             "standard_all": True,
             "connection_all": True,
             "custom_all": True,
-            "select": {"render": ["plan", "CompanyName", "absent"]},
+            "select": {"render": ["plan", "CompanyName", "absent"], "custom": ["plan"]},
             "sort": "signer_id,-created_time",
         }
         job = system.exports.create(principal, site, body)
@@ -51,6 +68,8 @@ def test_sqlite_and_postgresql_exports_are_identical(
     on_sqlite = export_bytes(tmp_path / "a", f"sqlite:///{tmp_path / 'a' / 'db.sqlite'}")
     on_postgres = export_bytes(tmp_path / "b", postgres_url, postgres_csv=postgres_csv)
     assert on_sqlite.count(b"\r\n") > 300
+    for cell in (b'"\'=SUM(A1)"', b'"quote "" and back\\slash"', b'"\'  @x"', b'"-3"'):
+        assert cell in on_sqlite, cell
     if on_sqlite != on_postgres:
         lines_a, lines_b = on_sqlite.split(b"\r\n"), on_postgres.split(b"\r\n")
         diff = next(i for i, (a, b) in enumerate(zip(lines_a, lines_b, strict=False)) if a != b)

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Select, String, and_, case, cast, func, literal, select, type_coerce
+from sqlalchemy import Select, String, and_, case, cast, func, literal, select, type_coerce
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -151,8 +151,8 @@ def _standard(name: str, dialect_name: str, cells_in_sql: bool) -> tuple[ColumnE
         return case((column, "TRUE"), else_="FALSE"), CellKind.PLAIN
     if field_type is FieldType.DATETIME:
         if dialect_name == "postgresql":
-            if not cells_in_sql:  # UTC wall time, parsed as an Arrow timestamp, formatted by csv_writer
-                return type_coerce(func.timezone("UTC", column), DateTime()), CellKind.PLAIN
+            if not cells_in_sql:  # an Arrow timestamp, formatted as UTC by csv_writer
+                return column, CellKind.PLAIN
             return func.to_char(func.timezone("UTC", column), ISO_PG), CellKind.PLAIN
         # Stored as fixed-width ISO 8601 UTC text: read it as text, without the type's parsing.
         return type_coerce(column, String), CellKind.PLAIN

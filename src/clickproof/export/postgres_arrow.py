@@ -1,8 +1,8 @@
 """PostgreSQL CSV exports with the cells made by Arrow on the worker.
 
-The server runs the SELECT of raw values — bare columns, timestamps shifted to UTC wall time,
-JSON family values with `->>` and their type word — which costs it about what `psql`'s COPY of
-the same columns does. The ADBC PostgreSQL driver streams the result with `COPY … (FORMAT
+The server runs the SELECT of raw values — bare columns (timestamps as UTC instants),
+JSON family values with `->>` and their type word — a little more than `psql`'s COPY of the
+same columns costs it (the type words). The ADBC PostgreSQL driver streams the result with `COPY … (FORMAT
 binary)` straight into Arrow record batches (C++, no per-row Python), and the shared writer
 (export/csv_writer.py) makes the cells: ISO 8601 timestamps, TRUE/FALSE, JSON kinds, the formula
 guard, RFC 4180 quoting. Fetching, encoding and hashing+writing run as threaded stages, at the
