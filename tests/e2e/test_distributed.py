@@ -245,3 +245,39 @@ def test_chunks_run_in_parallel_on_all_workers_and_survive_a_kill(
         for w in workers:
             w.stop(signal.SIGKILL)
         server.stop()
+
+
+def test_pdf_chunks_run_on_all_workers_and_survive_a_kill(
+    cluster_env: dict[str, str], postgres_url: str
+) -> None:
+    token = demo_token(cluster_env)
+    server = server_for(cluster_env)
+    home = Path(cluster_env["CLICKPROOF_HOME"])
+    # Chunks of 25 PDFs; each chunk pauses once (the failpoint fires every 25 PDFs).
+    slow = {"CLICKPROOF_PDF_CHUNK_ROWS": "25", "CLICKPROOF_FAILPOINTS": "export.pdf_written=sleep:1"}
+    workers = [Worker(home, cluster_env, name, **slow) for name in ("a", "b", "c")]
+    try:
+        client = api(server, token)
+        body = {
+            "start_date": START,
+            "filter": {"event_type": "agreed"},
+            "export_types": ["clickwrap_activities_as_pdfs"],
+        }
+        job_id = client.post("/v1.1/extract/evidence", json=body).json()["id"]
+        wait_status(client, job_id, {"started"})
+        time.sleep(2.0)  # chunks are under way on several workers
+        workers[0].stop(signal.SIGKILL)
+        done = wait_status(client, job_id, {"success", "failed"}, timeout=180)
+        assert done["status"] == "success", done["message"]
+        zips = [f for f in done["data"]["files"] if f["name"].endswith(".zip")]
+        owners = _chunk_owners(postgres_url, job_id)
+        assert len(zips) == len(owners) >= 3
+        assert [f["name"] for f in zips] == [
+            f"clickwrap_activities_as_pdfs-{job_id}-part{n:04d}.zip" for n in range(1, len(zips) + 1)
+        ]
+        assert sum(f["rows"] for f in zips) == done["data"]["row_count"]
+        assert len({o.split(":")[1] for o in owners}) >= 2  # rendered by more than one process
+    finally:
+        for w in workers:
+            w.stop(signal.SIGKILL)
+        server.stop()
