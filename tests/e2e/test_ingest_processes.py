@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -13,31 +12,19 @@ from sqlalchemy import update
 
 from clickproof.store.database import create_db_engine
 from clickproof.store.tables import activities
-from tests.e2e.test_processes import Server, run_cli
+from tests.e2e.test_processes import Server, home, run_cli, server
+
+__all__ = ["home", "server"]  # fixtures shared with test_processes; `token` is this module's own
 
 pytestmark = pytest.mark.e2e
 SID = "demo-site-access-id"
 
 
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    path = tmp_path / "home"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
+@pytest.fixture  # 200 activities: the chain lengths below count them
 def token(home: Path, database_url: str) -> str:
     result = run_cli(home, database_url, "demo", "--activities", "200", "--seed", "4")
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
-
-
-@pytest.fixture
-def server(home: Path, database_url: str, token: str) -> Iterator[Server]:
-    running = Server(home, database_url)
-    yield running
-    running.stop()
 
 
 def test_sends_imports_and_chain_verification(

@@ -21,7 +21,7 @@ from clickproof.domain.export_job import JobStatus
 from clickproof.domain.timestamps import utc_now
 from clickproof.services.demo_data import DemoResult, seed_demo
 from tests.conftest import make_settings
-from tests.integration.postgres import create_test_database, drop_test_database
+from tests.databases import postgres_database
 
 NOW = utc_now()
 START = (NOW - timedelta(days=100)).isoformat()
@@ -35,18 +35,16 @@ def _system(home: Path, database_url: str | None) -> tuple[System, DemoResult]:
 
 @pytest.fixture(scope="module")
 def systems(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[System, DemoResult]]]:
-    name, engine = create_test_database()
-    url = engine.url.render_as_string(hide_password=False)
-    built = {
-        "sqlite": _system(tmp_path_factory.mktemp("sqlite"), None),
-        "postgresql": _system(tmp_path_factory.mktemp("postgres"), url),
-    }
-    try:
-        yield built
-    finally:
-        for system, _ in built.values():
-            system.close()
-        drop_test_database(name, engine)
+    with postgres_database() as url:
+        built = {
+            "sqlite": _system(tmp_path_factory.mktemp("sqlite"), None),
+            "postgresql": _system(tmp_path_factory.mktemp("postgres"), url),
+        }
+        try:
+            yield built
+        finally:
+            for system, _ in built.values():
+                system.close()
 
 
 def _export(system: System, demo: DemoResult, body: dict[str, Any]) -> list[dict[str, str]]:

@@ -32,17 +32,7 @@ async def read_json_body(request: Request, limit: int = MAX_REQUEST_BYTES) -> An
         raise UnsupportedMediaTypeError(
             "the request body must be JSON (Content-Type: application/json)", field="Content-Type"
         )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise RequestTooLargeError(f"the request body exceeds {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise RequestTooLargeError(f"the request body exceeds {limit} bytes")
-        chunks.append(chunk)
-    raw = b"".join(chunks)
+    raw = await read_raw_body(request, limit)
     if not raw.strip():
         raise ValidationError("the request body is empty; a JSON object is required", code="invalid_json")
     try:

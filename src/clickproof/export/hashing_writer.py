@@ -34,7 +34,8 @@ class HashingWriter:
 
     def fresh_file_fd(self) -> int | None:
         """The descriptor of the regular file behind this writer when nothing was written through
-        it yet: another writer may then write straight into the file and `adopt` the result."""
+        it yet (flushed first): another writer may then write straight into the file and `adopt`
+        the result."""
         if self.size or self._adopted is not None:
             return None
         try:

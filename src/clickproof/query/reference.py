@@ -9,12 +9,12 @@ semantics with the differences listed there. It is slow and simple on purpose.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 from clickproof.domain.fields import FAMILY_COLUMN, Family
 from clickproof.query.ast import And, Compare, FieldRef, Node, Not, Op, Or
 from clickproof.query.sort import SortKey
+from clickproof.query.sql import bracket
 
 Document = Mapping[str, Any]
 _MISSING = object()
@@ -47,19 +47,12 @@ def _get(ref: FieldRef, doc: Document) -> Any:
 
 
 def _bracket(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, datetime):
-        return "datetime"
+    """query.sql.bracket, and the brackets of the values only documents hold."""
     if isinstance(value, list):
         return "array"
     if isinstance(value, dict):
         return "object"
-    return "null"
+    return bracket(value)
 
 
 def _compare(node: Compare, doc: Document) -> bool:

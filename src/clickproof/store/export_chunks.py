@@ -150,18 +150,7 @@ class ChunkStore:
         return None
 
     def heartbeat(self, chunk: Chunk, *, now: datetime, lease: timedelta, rows: int) -> bool:
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(export_chunks)
-                .where(
-                    export_chunks.c.job_id == chunk.job_id,
-                    export_chunks.c.position == chunk.position,
-                    export_chunks.c.status == STARTED,
-                    export_chunks.c.attempt == chunk.attempt,
-                )
-                .values(lease_expires_time=now + lease, rows=rows, updated_time=now)
-            )
-            return result.rowcount == 1
+        return self._update_held(chunk, lease_expires_time=now + lease, rows=rows, updated_time=now)
 
     def complete(
         self,
@@ -174,6 +163,20 @@ class ChunkStore:
         storage_key: str,
         parts: list[dict[str, Any]] | None = None,
     ) -> bool:
+        return self._update_held(
+            chunk,
+            status=DONE,
+            rows=rows,
+            size=size,
+            sha256=sha256,
+            storage_key=storage_key,
+            parts=parts,
+            lease_expires_time=None,  # lease_owner stays: who wrote the part
+            updated_time=now,
+        )
+
+    def _update_held(self, chunk: Chunk, **values: Any) -> bool:
+        """Update the chunk only while this attempt still holds it (compare-and-set)."""
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(export_chunks)
@@ -183,15 +186,6 @@ class ChunkStore:
                     export_chunks.c.status == STARTED,
                     export_chunks.c.attempt == chunk.attempt,
                 )
-                .values(
-                    status=DONE,
-                    rows=rows,
-                    size=size,
-                    sha256=sha256,
-                    storage_key=storage_key,
-                    parts=parts,
-                    lease_expires_time=None,  # lease_owner stays: who wrote the part
-                    updated_time=now,
-                )
+                .values(**values)
             )
             return result.rowcount == 1
