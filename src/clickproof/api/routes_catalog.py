@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import Table
 
 from clickproof.api.auth import PAGE_PARAMS, SITE_PARAM, authorize, page_params
 from clickproof.api.body import read_json_body
@@ -39,6 +41,21 @@ def _id_param(request: Request, name: str = "id") -> int:
 def build_catalog_router(system: System) -> APIRouter:
     router = APIRouter(prefix="/v1.1", tags=["Catalogue"])
     catalog = system.catalog
+
+    def listing(
+        request: Request,
+        site_id: int,
+        table: Table,
+        to_wire: Callable[[list[Any]], list[dict[str, Any]]],
+        where: Any = None,
+    ) -> dict[str, Any]:
+        """One page of a site's rows of `table`, in the Collection envelope."""
+        page, per_page = page_params(request)
+        rows, total = catalog.store.page(
+            table, site_id, offset=(page - 1) * per_page, limit=per_page, where=where
+        )
+        return collection(to_wire(rows), page=page, per_page=per_page, total=total)
+
     created = {201: {"description": "Created."}, **error_responses(400, 401, 403, 413, 415)}
     read = {200: {"description": "OK."}, **error_responses(400, 401, 403, 404)}
 
@@ -63,9 +80,7 @@ def build_catalog_router(system: System) -> APIRouter:
     )
     def list_contracts(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, READ)
-        page, per_page = page_params(request)
-        rows, total = catalog.store.page(contracts, site.id, offset=(page - 1) * per_page, limit=per_page)
-        return collection(contract_wire(rows), page=page, per_page=per_page, total=total)
+        return listing(request, site.id, contracts, contract_wire)
 
     @router.get(
         "/contracts/{id}",
@@ -99,15 +114,13 @@ def build_catalog_router(system: System) -> APIRouter:
     def list_versions(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, READ)
         contract = catalog.contract(site, _id_param(request))
-        page, per_page = page_params(request)
-        rows, total = catalog.store.page(
-            versions,
+        return listing(
+            request,
             site.id,
-            offset=(page - 1) * per_page,
-            limit=per_page,
+            versions,
+            lambda rows: [version_to_wire(r) for r in rows],
             where=versions.c.contract_id == contract.id,
         )
-        return collection([version_to_wire(r) for r in rows], page=page, per_page=per_page, total=total)
 
     @router.get(
         "/versions/{id}", summary="Get a version", responses=read, openapi_extra={"parameters": [SITE_PARAM]}
@@ -142,9 +155,7 @@ def build_catalog_router(system: System) -> APIRouter:
     @router.get("/groups", summary="List groups", responses=read, openapi_extra={"parameters": PAGE_PARAMS})
     def list_groups(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, READ)
-        page, per_page = page_params(request)
-        rows, total = catalog.store.page(groups, site.id, offset=(page - 1) * per_page, limit=per_page)
-        return collection([group_to_wire(r) for r in rows], page=page, per_page=per_page, total=total)
+        return listing(request, site.id, groups, lambda rows: [group_to_wire(r) for r in rows])
 
     @router.get(
         "/groups/{id}", summary="Get a group", responses=read, openapi_extra={"parameters": [SITE_PARAM]}
@@ -169,9 +180,7 @@ def build_catalog_router(system: System) -> APIRouter:
     @router.get("/signers", summary="List signers", responses=read, openapi_extra={"parameters": PAGE_PARAMS})
     def list_signers(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, READ)
-        page, per_page = page_params(request)
-        rows, total = catalog.store.page(signers, site.id, offset=(page - 1) * per_page, limit=per_page)
-        return collection([signer_to_wire(r) for r in rows], page=page, per_page=per_page, total=total)
+        return listing(request, site.id, signers, lambda rows: [signer_to_wire(r) for r in rows])
 
     @router.get(
         "/signers/{signer_id:path}",
@@ -202,8 +211,6 @@ def build_catalog_router(system: System) -> APIRouter:
     )
     def list_erasures(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, Permission.SIGNERS_ERASE)
-        page, per_page = page_params(request)
-        rows, total = catalog.store.page(erasures, site.id, offset=(page - 1) * per_page, limit=per_page)
-        return collection([erasure_to_wire(r) for r in rows], page=page, per_page=per_page, total=total)
+        return listing(request, site.id, erasures, lambda rows: [erasure_to_wire(r) for r in rows])
 
     return router
