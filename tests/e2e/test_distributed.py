@@ -10,7 +10,9 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 import redis
 
@@ -212,72 +214,68 @@ def _chunk_owners(postgres_url: str, job_id: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def test_chunks_run_in_parallel_on_all_workers_and_survive_a_kill(
-    cluster_env: dict[str, str], postgres_url: str
-) -> None:
+@contextlib.contextmanager
+def _killed_mid_export(
+    cluster_env: dict[str, str], body: dict[str, Any], pause: float, **worker_env: str
+) -> Iterator[tuple[httpx.Client, dict[str, Any], list[Worker]]]:
+    """Three workers run the export of `body`; `pause` s after it starts the first is SIGKILLed.
+    Yields the client, the finished job and the workers (all killed on exit)."""
     token = demo_token(cluster_env)
     server = server_for(cluster_env)
     home = Path(cluster_env["CLICKPROOF_HOME"])
-    slow = {"CLICKPROOF_CHUNK_ROWS": "40", "CLICKPROOF_FAILPOINTS": "export.batch_written=sleep:0.4"}
-    workers = [Worker(home, cluster_env, name, **slow) for name in ("a", "b", "c")]
+    workers = [Worker(home, cluster_env, name, **worker_env) for name in ("a", "b", "c")]
     try:
         client = api(server, token)
-        body = {"start_date": START, "connection_all": True, "custom_all": True}
-        chunked = client.post("/v1.1/extract/evidence", json=body).json()["id"]
-        wait_status(client, chunked, {"started"})
-        time.sleep(1.5)  # chunks are under way on several workers
+        job_id = client.post("/v1.1/extract/evidence", json=body).json()["id"]
+        wait_status(client, job_id, {"started"})
+        time.sleep(pause)  # chunks are under way on several workers
         workers[0].stop(signal.SIGKILL)
-        done = wait_status(client, chunked, {"success", "failed"}, timeout=120)
+        done = wait_status(client, job_id, {"success", "failed"}, timeout=180)
         assert done["status"] == "success", done["message"]
-        owners = _chunk_owners(postgres_url, chunked)
+        yield client, done, workers
+    finally:
+        for w in workers:
+            w.stop(signal.SIGKILL)
+        server.stop()
+
+
+def test_chunks_run_in_parallel_on_all_workers_and_survive_a_kill(
+    cluster_env: dict[str, str], postgres_url: str
+) -> None:
+    body = {"start_date": START, "connection_all": True, "custom_all": True}
+    slow = {"CLICKPROOF_CHUNK_ROWS": "40", "CLICKPROOF_FAILPOINTS": "export.batch_written=sleep:0.4"}
+    with _killed_mid_export(cluster_env, body, 1.5, **slow) as (client, done, workers):
+        owners = _chunk_owners(postgres_url, done["id"])
         assert len(owners) == 8
         assert len({o.split(":")[1] for o in owners}) >= 2  # parts written by more than one process
         for w in workers:
             w.stop()
-        single_worker = Worker(home, cluster_env, "single")
-        workers.append(single_worker)
+        workers.append(Worker(Path(cluster_env["CLICKPROOF_HOME"]), cluster_env, "single"))
         single = wait_status(
             client, client.post("/v1.1/extract/evidence", json=body).json()["id"], {"success"}
         )
         assert _chunk_owners(postgres_url, single["id"]) == []
         assert single["data"]["files"][0]["sha256"] == done["data"]["files"][0]["sha256"]
-    finally:
-        for w in workers:
-            w.stop(signal.SIGKILL)
-        server.stop()
 
 
 def test_pdf_chunks_run_on_all_workers_and_survive_a_kill(
     cluster_env: dict[str, str], postgres_url: str
 ) -> None:
-    token = demo_token(cluster_env)
-    server = server_for(cluster_env)
-    home = Path(cluster_env["CLICKPROOF_HOME"])
+    body = {
+        "start_date": START,
+        "filter": {"event_type": "agreed"},
+        "export_types": ["clickwrap_activities_as_pdfs"],
+    }
     # Chunks of 25 PDFs; each chunk pauses once (the failpoint fires every 25 PDFs).
     slow = {"CLICKPROOF_PDF_CHUNK_ROWS": "25", "CLICKPROOF_FAILPOINTS": "export.pdf_written=sleep:1"}
-    workers = [Worker(home, cluster_env, name, **slow) for name in ("a", "b", "c")]
-    try:
-        client = api(server, token)
-        body = {
-            "start_date": START,
-            "filter": {"event_type": "agreed"},
-            "export_types": ["clickwrap_activities_as_pdfs"],
-        }
-        job_id = client.post("/v1.1/extract/evidence", json=body).json()["id"]
-        wait_status(client, job_id, {"started"})
-        time.sleep(2.0)  # chunks are under way on several workers
-        workers[0].stop(signal.SIGKILL)
-        done = wait_status(client, job_id, {"success", "failed"}, timeout=180)
-        assert done["status"] == "success", done["message"]
-        zips = [f for f in done["data"]["files"] if f["name"].endswith(".zip")]
+    with _killed_mid_export(cluster_env, body, 2.0, **slow) as (_client, done, _workers):
+        job_id = done["id"]
+        data = done["data"]
+        zips = [f for f in data["files"] if f["name"].endswith(".zip")]
         owners = _chunk_owners(postgres_url, job_id)
         assert len(zips) == len(owners) >= 3
         assert [f["name"] for f in zips] == [
             f"clickwrap_activities_as_pdfs-{job_id}-part{n:04d}.zip" for n in range(1, len(zips) + 1)
         ]
-        assert sum(f["rows"] for f in zips) == done["data"]["row_count"]
+        assert sum(f["rows"] for f in zips) == data["row_count"]
         assert len({o.split(":")[1] for o in owners}) >= 2  # rendered by more than one process
-    finally:
-        for w in workers:
-            w.stop(signal.SIGKILL)
-        server.stop()
