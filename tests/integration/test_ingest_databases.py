@@ -13,9 +13,11 @@ from alembic import command
 from sqlalchemy import select
 
 from clickproof.bootstrap import System, build_system
+from clickproof.domain.fields import Family
 from clickproof.domain.send_request import parse_lookup, parse_send
 from clickproof.services.demo_data import DEMO_SITE_ACCESS_ID, seed_demo
 from clickproof.services.imports import ImportFormat
+from clickproof.store.activities import ActivityStore
 from clickproof.store.chain_verify import verify_site
 from clickproof.store.database import alembic_config, create_db_engine
 from clickproof.store.tables import activities, chain_heads, versions
@@ -90,6 +92,8 @@ def test_migration_chains_rows_written_before_it(database_url: str) -> None:
         command.upgrade(alembic_config(engine), "head")
         report = verify_site(engine, site_id)
         assert report.ok and report.links == 25
+        # 0007 recorded the kinds of the JSON values stored before it
+        assert ActivityStore(engine).family_kinds(site_id) == {(Family.CUSTOM, "n"): frozenset({"number"})}
         with engine.connect() as conn:
             assert conn.execute(select(chain_heads.c.seq)).scalar_one() == 25
             assert conn.execute(
@@ -97,3 +101,21 @@ def test_migration_chains_rows_written_before_it(database_url: str) -> None:
             ).scalars().all() == list(range(1, 26))
     finally:
         engine.dispose()
+
+
+def test_writes_record_the_kinds_of_family_values(system: System) -> None:
+    demo = seed_demo(system.engine, system.tenants, system.activities, activities=0, seed=3)
+    params = {"sid": DEMO_SITE_ACCESS_ID, "sig": "k@example.com", "et": "agreed", "cid": "1"}
+    system.ingest.send(
+        parse_send({**params, "cus": json.dumps({"vip": True, "seats": 3, "tags": ["a"], "gone": None})})
+    )
+    system.ingest.send(
+        parse_send({**params, "cus": json.dumps({"seats": "many"}), "rnd": json.dumps({"plan": "pro"})})
+    )
+    kinds = system.activities.family_kinds(demo.site_id)
+    assert kinds[(Family.CUSTOM, "vip")] == {"boolean"}
+    assert kinds[(Family.CUSTOM, "seats")] == {"number", "string"}
+    assert kinds[(Family.CUSTOM, "tags")] == {"array"}
+    assert kinds[(Family.RENDER, "plan")] == {"string"}
+    assert (Family.CUSTOM, "gone") not in kinds  # nulls have no kind: they print empty either way
+    assert "gone" in system.activities.family_keys(demo.site_id, Family.CUSTOM)

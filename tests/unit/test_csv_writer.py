@@ -1,11 +1,14 @@
 import csv
 import io
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import pyarrow as pa
 import pytest
 
+from clickproof.domain.timestamps import format_stored
 from clickproof.export.csv_query import CellKind, OutputColumn
-from clickproof.export.csv_writer import guard_text, header_line, write_csv
+from clickproof.export.csv_writer import guard_text, header_line, iso_utc, write_csv
 
 HOSTILE = [
     '=HYPERLINK("http://x")',
@@ -73,3 +76,65 @@ def test_all_null_column_writes_empty_cells() -> None:
     columns = (OutputColumn("group", CellKind.PLAIN), OutputColumn("batch", CellKind.TEXT))
     batch = pa.record_batch([pa.nulls(2), pa.nulls(2)], names=["c0", "c1"])
     assert _csv([batch], columns) == b"group,batch\r\n,\r\n,\r\n"
+
+
+def test_timestamps_print_as_stored_instants() -> None:
+    """Arrow timestamps (UTC or naive UTC, any unit) print exactly as format_stored does."""
+    instants = [
+        datetime(1000, 1, 1, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(1970, 1, 1, tzinfo=UTC),
+        datetime(2026, 11, 29, 14, 3, 7, 120_500, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+    ]
+    expected = [format_stored(i) for i in instants] + [None]
+    for arrow_type in (pa.timestamp("us", tz="UTC"), pa.timestamp("us"), pa.timestamp("ms", tz="UTC")):
+        values = [
+            i if arrow_type.unit == "us" else i.replace(microsecond=i.microsecond // 1000 * 1000)
+            for i in instants
+        ]
+        column = pa.array([*values, None], type=arrow_type)
+        wanted = expected if arrow_type.unit == "us" else [format_stored(v) for v in values] + [None]
+        assert iso_utc(column).to_pylist() == wanted
+
+
+def _one_column(
+    values: Sequence[str | None], column: OutputColumn, kinds: Sequence[str | None] | None = None
+) -> list[str]:
+    arrays = [pa.array(values, type=pa.string())]
+    if kinds is not None:
+        arrays.append(pa.array(kinds, type=pa.string()))
+    data = _csv([pa.record_batch(arrays, names=[f"c{i}" for i in range(len(arrays))])], (column,))
+    return [r[0] if r else "" for r in csv.reader(io.StringIO(data.decode(), newline=""))][1:]
+
+
+@pytest.mark.parametrize(
+    ("kind", "values", "expected"),
+    [
+        ("string", ["=1", "-3", "true", "x"], ["'=1", "'-3", "true", "x"]),
+        # SQLite's json_extract gives 1/0 for booleans; a string under a boolean key stays guarded text
+        ("boolean", ["true", "false", "1", "0", "=cmd"], ["TRUE", "FALSE", "TRUE", "FALSE", "'=cmd"]),
+        (
+            "number",
+            ["-3", "2.5", "-1.5e+20", "-2+3+cmd", "=1", "@x"],
+            ["-3", "2.5", "-1.5e+20", "'-2+3+cmd", "'=1", "'@x"],
+        ),
+        (
+            "object",
+            ['{"b": 1, "a": [1, "é"]}', "{not json", "=x"],
+            ['{"a":[1,"é"],"b":1}', "{not json", "'=x"],
+        ),
+        ("array", ['[1, {"b": 2, "a": 1}]'], ['[1,{"a":1,"b":2}]']),
+    ],
+)
+def test_single_kind_json_cells(kind: str, values: list[str], expected: list[str]) -> None:
+    """A key whose stored values all have one kind comes without kind words; a value of another
+    kind (written after the kinds were read) is never left unguarded."""
+    assert _one_column(values, OutputColumn("custom_data.x", CellKind.JSON, json_kind=kind)) == expected
+
+
+def test_objects_and_arrays_print_canonically_whatever_the_database() -> None:
+    column = OutputColumn("custom_data.x", CellKind.JSON)
+    postgres = _one_column(['{"bb": 1, "a": [1, 2]}', "[]"], column, ["object", "array"])
+    sqlite = _one_column(['{"a":[1,2],"bb":1}', "[]"], column, ["object", "array"])
+    assert postgres == sqlite == ['{"a":[1,2],"bb":1}', "[]"]

@@ -114,3 +114,16 @@ def header_for(family: Family, name: str) -> str:
     if family is Family.STANDARD:
         return name
     return f"{FAMILY_COLUMN[family]}.{name}"
+
+
+def json_kind(value: object) -> str | None:
+    """The JSON kind of a family value, in PostgreSQL's jsonb_typeof words; None for null."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"

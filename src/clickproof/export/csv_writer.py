@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
@@ -41,19 +42,29 @@ def guard_text(value: str) -> str:
     return value
 
 
-def _guard(column: pa.Array) -> pa.Array:
+def _guard(column: pa.Array, exempt: str | None = None) -> pa.Array:
+    """The formula guard, vectorized; cells matching the regular expression `exempt` are left as
+    they are even when they start like a formula."""
     if not pa.types.is_string(column.type):
         column = pc.cast(column, pa.string())
     first = pc.utf8_slice_codeunits(pc.utf8_ltrim(column, characters=" "), 0, 1)
     risky = pc.is_in(first, value_set=_FORMULA_SET)
     if not pc.any(risky).as_py():  # the common case: no cell to neutralize, nothing to copy
         return column
+    if exempt is not None:
+        risky = pc.and_(risky, pc.invert(pc.match_substring_regex(column, exempt)))
     return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
 
 
 def iso_utc(column: pa.Array) -> pa.Array:
-    """Timestamps as fixed-width ISO 8601 UTC text with microseconds (timestamps.format_stored)."""
-    return pc.strftime(pc.cast(column, pa.timestamp("us", tz="UTC")), format="%Y-%m-%dT%H:%M:%SZ")
+    """Timestamps as fixed-width ISO 8601 UTC text with microseconds (timestamps.format_stored).
+
+    Formatted as naive UTC: Arrow looks the time zone up for every value of a zoned timestamp
+    (strftime or cast alike), which measured ten times slower (1.8 s against 0.19 s per million).
+    """
+    naive = pc.cast(column, pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us"))
+    text = pc.utf8_replace_slice(pc.cast(naive, pa.string()), start=10, stop=11, replacement="T")
+    return pc.binary_join_element_wise(text, "Z", "")
 
 
 def _as_string(column: pa.Array) -> pa.Array:
@@ -63,16 +74,58 @@ def _as_string(column: pa.Array) -> pa.Array:
 _TEXT_WORDS = pa.array(["text", "string"])  # SQLite json_type, PostgreSQL jsonb_typeof
 
 
+_STRUCTURED_WORDS = pa.array(["object", "array"])
+
+
+def canonical_structured(value: pa.Array, structured: pa.Array) -> pa.Array:
+    """Objects and arrays (where `structured` is true) as compact JSON with sorted keys: SQLite
+    prints them as stored, PostgreSQL as jsonb orders and spaces them. Rare cells, done one by one;
+    a cell that does not parse (a string where only objects were seen) stays as it is."""
+    structured = pc.fill_null(structured, False)
+    if not pc.any(structured).as_py():
+        return value
+    texts = pc.filter(value, structured).to_pylist()
+    fixed: list[str | None] = []
+    for text in texts:
+        try:
+            fixed.append(
+                json.dumps(json.loads(text), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            )
+        except (TypeError, ValueError):
+            fixed.append(text)
+    return pc.replace_with_mask(value, structured, pa.array(fixed, type=pa.string()))
+
+
 def _json_cell(value: pa.Array, kind: pa.Array) -> pa.Array:
     """A JSON family cell from its value (as text) and its JSON type word: text is guarded,
-    booleans print TRUE/FALSE (SQLite says true/false; PostgreSQL says boolean, value true/false)."""
+    booleans print TRUE/FALSE (SQLite says true/false; PostgreSQL says boolean, value true/false),
+    objects and arrays print as canonical JSON."""
     value = _as_string(value)
     kind = _as_string(kind)
+    value = canonical_structured(value, pc.is_in(kind, value_set=_STRUCTURED_WORDS))
     text = pc.if_else(pc.is_in(kind, value_set=_TEXT_WORDS), _guard(value), value)
     boolean = pc.equal(kind, "boolean")
     true = pc.or_(pc.equal(kind, "true"), pc.and_(boolean, pc.equal(value, "true")))
     false = pc.or_(pc.equal(kind, "false"), pc.and_(boolean, pc.equal(value, "false")))
     return pc.if_else(true, "TRUE", pc.if_else(false, "FALSE", text))
+
+
+# A JSON number as PostgreSQL (->>) or SQLite (json_extract cast to text) prints it.
+_JSON_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
+
+
+def _single_kind_cell(value: pa.Array, kind: str) -> pa.Array:
+    """A JSON family cell of a key whose stored values all have one kind. A value of another kind
+    (written after the kinds were read) is still safe: only true/false print as booleans, only
+    number text skips the guard, everything else is guarded as text."""
+    value = _as_string(value)
+    if kind == "boolean":  # PostgreSQL prints true/false; SQLite's json_extract 1/0
+        true = pc.is_in(value, value_set=pa.array(["true", "1"]))
+        false = pc.is_in(value, value_set=pa.array(["false", "0"]))
+        return pc.if_else(true, "TRUE", pc.if_else(false, "FALSE", _guard(value)))
+    if kind in ("object", "array"):
+        value = canonical_structured(value, pc.starts_with(value, "{" if kind == "object" else "["))
+    return _guard(value, exempt=_JSON_NUMBER if kind == "number" else None)
 
 
 def header_line(columns: tuple[OutputColumn, ...]) -> bytes:
@@ -88,6 +141,10 @@ def transform_batch(batch: pa.RecordBatch, columns: tuple[OutputColumn, ...]) ->
     arrays: list[pa.Array] = []
     index = 0
     for column in columns:
+        if column.kind is CellKind.JSON and column.json_kind is not None:
+            arrays.append(_single_kind_cell(batch.column(index), column.json_kind))
+            index += 1
+            continue
         if column.kind is CellKind.JSON:
             arrays.append(_json_cell(batch.column(index), batch.column(index + 1)))
             index += 2

@@ -50,6 +50,7 @@ from clickproof.failpoints import failpoint
 from clickproof.query.parse import parse_filter
 from clickproof.query.sort import parse_sort
 from clickproof.services.evidence_keys import EvidenceKeys
+from clickproof.store.activities import ActivityStore
 from clickproof.store.database import sqlite_file
 from clickproof.store.evidence import EvidenceStore
 from clickproof.store.export_chunks import PDF, Chunk, ChunkStore
@@ -108,6 +109,7 @@ class ExportRunner:
         self.settings = settings
         self.keys = keys
         self.evidence = EvidenceStore(engine)
+        self.activities = ActivityStore(engine)
         self.clock = clock
         self.stopping = threading.Event()
         self._local = threading.local()
@@ -208,6 +210,7 @@ class ExportRunner:
             sort=parse_sort(data["sort"]),
             columns=[Column(Family(c["family"]), c["name"]) for c in data["columns"]],
             cells_in_sql=self.engine.dialect.name == "postgresql" and self.settings.postgres_csv == "copy",
+            kinds=self.activities.family_kinds(job.site_id),
         )
 
     def _export(self, job: ExportJob, owner: str) -> tuple[list[ExportFile], int]:

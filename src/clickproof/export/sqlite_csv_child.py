@@ -51,7 +51,9 @@ def _batches(path: str, sql: str, params: list[Any]) -> Iterator[pa.RecordBatch]
 
 def run(spec: dict[str, Any], out_fd: int, progress_fd: int | None) -> tuple[int, int, str]:
     """Write the CSV to `out_fd`; return rows, bytes and SHA-256 of what was written."""
-    columns = tuple(OutputColumn(c["header"], CellKind(c["kind"])) for c in spec["columns"])
+    columns = tuple(
+        OutputColumn(c["header"], CellKind(c["kind"]), json_kind=c["json_kind"]) for c in spec["columns"]
+    )
 
     def report(line: str) -> None:
         if progress_fd is not None:

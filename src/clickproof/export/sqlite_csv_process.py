@@ -63,7 +63,7 @@ def export_sqlite_csv(
         "bom": bom,
         "header": header,
         "progress_fd": write_fd,
-        "columns": [{"header": c.header, "kind": c.kind.value} for c in columns],
+        "columns": [{"header": c.header, "kind": c.kind.value, "json_kind": c.json_kind} for c in columns],
     }
     child = subprocess.Popen(
         [sys.executable, "-m", "clickproof.export.sqlite_csv_child"],

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, Table, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from clickproof.domain.activity import Activity
-from clickproof.domain.fields import Family
+from clickproof.domain.fields import Family, json_kind
 from clickproof.store import chain
-from clickproof.store.tables import activities, field_keys
+from clickproof.store.tables import activities, field_keys, field_kinds
 
 
 class ActivityStore:
@@ -27,26 +27,31 @@ class ActivityStore:
 
     def append(self, conn: Connection, batch: Iterable[Activity]) -> list[dict[str, Any]]:
         rows = chain.append(conn, batch)
-        keys: set[tuple[int, str, str]] = set()
-        for row in rows:
-            for family, data in (
-                (Family.CONNECTION, row["connection_data"]),
-                (Family.CUSTOM, row["custom_data"]),
-                (Family.RENDER, row["render_data"]),
-            ):
-                keys.update((row["site_id"], family.value, key) for key in data)
-        self._record_keys(conn, keys)
+        self.record_fields(conn, rows)
         return rows
 
-    def _record_keys(self, conn: Connection, keys: set[tuple[int, str, str]]) -> None:
-        if not keys:
-            return
-        values = [{"site_id": s, "family": f, "key": k} for s, f, k in sorted(keys)]
-        dialect = conn.dialect.name
-        if dialect == "postgresql":
-            conn.execute(pg_insert(field_keys).on_conflict_do_nothing(), values)
-        else:
-            conn.execute(sqlite_insert(field_keys).on_conflict_do_nothing(), values)
+    def record_fields(self, conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
+        """Record the JSON keys of stored rows in their site's catalogue, and the kinds of their
+        custom and render values."""
+        keys: set[tuple[int, str, str]] = set()
+        kinds: set[tuple[int, str, str, str]] = set()
+        for row in rows:
+            site_id = row["site_id"]
+            keys.update((site_id, Family.CONNECTION.value, key) for key in row["connection_data"])
+            for family, data in ((Family.CUSTOM, row["custom_data"]), (Family.RENDER, row["render_data"])):
+                for key, value in data.items():
+                    keys.add((site_id, family.value, key))
+                    kind = json_kind(value)
+                    if kind is not None:
+                        kinds.add((site_id, family.value, key, kind))
+        if keys:
+            _insert_new(conn, field_keys, [{"site_id": s, "family": f, "key": k} for s, f, k in sorted(keys)])
+        if kinds:
+            _insert_new(
+                conn,
+                field_kinds,
+                [{"site_id": s, "family": f, "key": k, "kind": t} for s, f, k, t in sorted(kinds)],
+            )
 
     def family_keys(self, site_id: int, family: Family) -> list[str]:
         """Keys seen in one family of a site's activities, sorted: the columns of `custom_all`."""
@@ -57,6 +62,14 @@ class ActivityStore:
                 .order_by(field_keys.c.key)
             ).all()
         return [r.key for r in rows]
+
+    def family_kinds(self, site_id: int) -> dict[tuple[Family, str], frozenset[str]]:
+        """(family, key) → the JSON kinds stored under it in the site's custom and render data."""
+        found: dict[tuple[Family, str], set[str]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(select(field_kinds).where(field_kinds.c.site_id == site_id)):
+                found.setdefault((Family(row.family), str(row.key)), set()).add(str(row.kind))
+        return {key: frozenset(kinds) for key, kinds in found.items()}
 
     def count(self, site_id: int | None = None) -> int:
         query = select(func.count()).select_from(activities)
@@ -119,3 +132,9 @@ class ActivityStore:
             return {
                 int(r.contract_id): (str(r.version_id), int(r.version_number)) for r in conn.execute(query)
             }
+
+
+def _insert_new(conn: Connection, table: Table, values: list[dict[str, Any]]) -> None:
+    """Insert the rows not present yet (by primary key)."""
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(dialect_insert(table).on_conflict_do_nothing(), values)

@@ -212,6 +212,17 @@ field_keys = Table(
     Column("key", String(256), primary_key=True),
 )
 
+# The JSON kinds (string, number, boolean, object, array) stored under each key of the custom and
+# render families of a site: a key of one kind is exported without asking the database for kinds.
+field_kinds = Table(
+    "field_kinds",
+    metadata,
+    Column("site_id", Integer, ForeignKey("sites.id"), primary_key=True),
+    Column("family", String(16), primary_key=True),
+    Column("key", String(256), primary_key=True),
+    Column("kind", String(8), primary_key=True),
+)
+
 export_jobs = Table(
     "export_jobs",
     metadata,
