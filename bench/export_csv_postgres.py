@@ -12,6 +12,7 @@ in the database `clickproof_bench_csv` and reused.
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import signal
 import socket
@@ -118,8 +119,9 @@ def psql_once(db: str, sql: str, target: Path) -> tuple[float, int]:
             ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-c", sql], stdout=out, check=True
         )
     elapsed = time.perf_counter() - started
-    with open(target, "rb") as handle:
-        rows = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+    # CSV records, not lines: demo notes hold line breaks inside quoted cells.
+    with open(target, newline="", encoding="utf-8") as handle:
+        rows = sum(1 for _ in csv.reader(handle))
     return elapsed, rows
 
 

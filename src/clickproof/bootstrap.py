@@ -11,6 +11,7 @@ from clickproof.blobstore.base import BlobStore
 from clickproof.blobstore.local import LocalBlobStore
 from clickproof.blobstore.s3 import S3BlobStore
 from clickproof.config import Settings
+from clickproof.export.chunked_csv import DEFAULT_CHUNK_ROWS
 from clickproof.export.runner import ExportRunner, RunnerSettings
 from clickproof.jobs.queue import JobQueue, build_queue
 from clickproof.jobs.sweeper import Sweeper
@@ -111,7 +112,7 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
             max_attempts=settings.max_attempts,
             csv_bom=settings.csv_bom,
             heartbeat_seconds=min(1.0, settings.job_lease_seconds / 4),
-            chunk_rows=settings.chunk_rows,
+            chunk_rows=settings.chunk_rows or DEFAULT_CHUNK_ROWS[engine.dialect.name],
             zip_part_bytes=settings.zip_part_bytes,
             postgres_csv=settings.postgres_csv,
             pdf_chunk_rows=settings.pdf_chunk_rows,

@@ -53,10 +53,13 @@ class Settings(BaseSettings):
         default=30.0, ge=0, description="Age after which a pending/scheduled job is dispatched again."
     )
     max_attempts: int = Field(default=5, ge=1, description="Attempts before a job is marked failed.")
-    chunk_rows: int = Field(
-        default=250_000,
+    chunk_rows: int | None = Field(
+        default=None,
         ge=1,
-        description="Exports with more rows are cut into chunks that workers run in parallel.",
+        description=(
+            "CSV exports with more rows are cut into chunks that workers run in parallel. Unset: "
+            "250,000 on SQLite, 2,000,000 on PostgreSQL."
+        ),
     )
     pdf_chunk_rows: int = Field(
         default=1_000,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from clickproof.bootstrap import System, build_system
 from clickproof.domain.export_job import JobStatus
 from clickproof.domain.timestamps import utc_now
-from clickproof.export.chunked_csv import chunk_starts, encode_position, part_key
+from clickproof.export.chunked_csv import encode_position, part_key
 from clickproof.services.demo_data import DemoResult, seed_demo
 from clickproof.store.tables import activities
 from tests.conftest import make_settings
@@ -81,7 +81,7 @@ def test_chunked_export_equals_the_single_run(chunked: tuple[System, DemoResult]
     chunked_id = _create(system, demo, body)
     system.runner.run(chunked_id, "coordinator")
     chunks = system.runner.chunked.chunks.chunks(chunked_id)
-    assert len(chunks) == len(chunk_starts(400, 37, tapered=True)) and all(c.status == "done" for c in chunks)
+    assert len(chunks) == 11 and all(c.status == "done" for c in chunks)
     assert sum(c.rows for c in chunks) == 400
     system.runner.settings = system.runner.settings.__class__(
         **{**system.runner.settings.__dict__, "chunk_rows": 10_000}
@@ -123,7 +123,7 @@ def test_a_rerun_chunk_overwrites_only_its_own_part(chunked: tuple[System, DemoR
     after = {p: (path.read_bytes(), path.stat().st_mtime_ns) for p, path in parts.items()}
     assert after[1] == before[1] and after[3] == before[3]
     assert after[2][0] == before[2][0] and after[2][1] != before[2][1]
-    assert len(plan) == len(chunk_starts(400, 37, tapered=True))
+    assert len(plan) == 11
 
 
 def test_position_encoding_round_trips_through_json(chunked: tuple[System, DemoResult]) -> None:

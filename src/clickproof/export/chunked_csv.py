@@ -35,8 +35,10 @@ from clickproof.store.export_chunks import CSV, DONE, Chunk, ChunkStore
 log = logging.getLogger("clickproof.export")
 COPY_BUFFER = 1024 * 1024
 JOIN_POLL_SECONDS = 0.05
-TAPER = 4  # a tapered chunk takes a quarter of the rows that remain…
-TAPER_FLOOR = 8  # …and at least an eighth of chunk_rows
+# CLICKPROOF_CHUNK_ROWS when unset. On PostgreSQL one export already keeps two cores busy (the
+# server's query, the worker's encoding): chunks pay only with more cores, typically workers on
+# other machines than the database (bench/README.md measures both).
+DEFAULT_CHUNK_ROWS = {"sqlite": 250_000, "postgresql": 2_000_000}
 _BOM = "\ufeff".encode()
 
 
@@ -70,21 +72,6 @@ def decode_position(keys: tuple[SortKey, ...], values: list[Any] | None) -> tupl
         parse_stored(v) if v is not None and STANDARD_BY_NAME[k.field].type is FieldType.DATETIME else v
         for k, v in zip(keys, values, strict=True)
     )
-
-
-def chunk_starts(total: int, chunk_rows: int, *, tapered: bool) -> list[int]:
-    """The first row of each chunk. Tapered (CSV): full chunks first, then each a quarter of
-    what remains, down to an eighth of a chunk, so the chunks finishing last are small and the
-    join has little left to append once they are done. Untapered (PDF): every chunk_rows."""
-    starts: list[int] = []
-    start = 0
-    floor = max(1, chunk_rows // TAPER_FLOOR)
-    while start < total:
-        starts.append(start)
-        remaining = total - start
-        size = min(chunk_rows, max(floor, remaining // TAPER)) if tapered else chunk_rows
-        start += size
-    return starts
 
 
 def part_key(job_id: str, position: int) -> str:
@@ -121,7 +108,7 @@ class ChunkedCsvExport:
         existing = self.chunks.chunks(job.id, kind)
         if existing:
             return existing
-        offsets = chunk_starts(total, chunk_rows, tapered=kind == CSV)[1:]
+        offsets = list(range(chunk_rows, total, chunk_rows))
         with self.engine.connect() as conn:
             rows = conn.execute(query.positions_statement(offsets)).all() if offsets else []
         positions = [encode_position(query.sort, tuple(row)) for row in rows]
