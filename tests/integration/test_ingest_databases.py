@@ -119,3 +119,18 @@ def test_writes_record_the_kinds_of_family_values(system: System) -> None:
     assert kinds[(Family.RENDER, "plan")] == {"string"}
     assert (Family.CUSTOM, "gone") not in kinds  # nulls have no kind: they print empty either way
     assert "gone" in system.activities.family_keys(demo.site_id, Family.CUSTOM)
+
+
+def test_keys_and_kinds_of_a_rolled_back_write_are_recorded_again(system: System) -> None:
+    demo = seed_demo(system.engine, system.tenants, system.activities, activities=0, seed=4)
+    row = {"site_id": demo.site_id, "connection_data": {}, "custom_data": {"tier": 2}, "render_data": {}}
+    with pytest.raises(RuntimeError), system.engine.begin() as conn:
+        system.activities.record_fields(conn, [row])
+        raise RuntimeError("the transaction fails after the fields were written")
+    assert (Family.CUSTOM, "tier") not in system.activities.family_kinds(demo.site_id)
+    with system.engine.begin() as conn:
+        system.activities.record_fields(conn, [row])
+    assert system.activities.family_kinds(demo.site_id)[(Family.CUSTOM, "tier")] == {"number"}
+    with system.engine.begin() as conn:  # known now: nothing to write
+        system.activities.record_fields(conn, [row])
+        assert "clickproof.pending_fields" not in conn.info

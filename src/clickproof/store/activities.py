@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, select
+from sqlalchemy import Connection, Engine, Table, event, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
@@ -15,10 +16,16 @@ from clickproof.domain.fields import Family, json_kind
 from clickproof.store import chain
 from clickproof.store.tables import activities, field_keys, field_kinds
 
+_PENDING_FIELDS = "clickproof.pending_fields"
+
 
 class ActivityStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Keys and kinds known to be recorded (learnt on commit): most writes bring none new, and
+        # then cost no statement.
+        self._recorded: set[tuple[Any, ...]] = set()
+        self._recorded_lock = threading.Lock()
 
     def insert_many(self, conn: Connection, batch: Iterable[Activity]) -> int:
         """The one write path: append activities to their sites' hash chains (in the caller's
@@ -44,6 +51,9 @@ class ActivityStore:
                     kind = json_kind(value)
                     if kind is not None:
                         kinds.add((site_id, family.value, key, kind))
+        with self._recorded_lock:
+            keys -= self._recorded
+            kinds -= self._recorded
         if keys:
             _insert_new(conn, field_keys, [{"site_id": s, "family": f, "key": k} for s, f, k in sorted(keys)])
         if kinds:
@@ -52,6 +62,12 @@ class ActivityStore:
                 field_kinds,
                 [{"site_id": s, "family": f, "key": k, "kind": t} for s, f, k, t in sorted(kinds)],
             )
+        if keys or kinds:
+            conn.info.setdefault(_PENDING_FIELDS, []).append((self, keys | kinds))
+
+    def _learn(self, recorded: set[tuple[Any, ...]]) -> None:
+        with self._recorded_lock:
+            self._recorded |= recorded
 
     def family_keys(self, site_id: int, family: Family) -> list[str]:
         """Keys seen in one family of a site's activities, sorted: the columns of `custom_all`."""
@@ -138,3 +154,15 @@ def _insert_new(conn: Connection, table: Table, values: list[dict[str, Any]]) ->
     """Insert the rows not present yet (by primary key)."""
     dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     conn.execute(dialect_insert(table).on_conflict_do_nothing(), values)
+
+
+@event.listens_for(Engine, "commit")
+def _learn_committed_fields(conn: Connection) -> None:
+    for store, recorded in conn.info.pop(_PENDING_FIELDS, []):
+        store._learn(recorded)
+
+
+@event.listens_for(Engine, "rollback")
+@event.listens_for(Engine, "rollback_savepoint")
+def _forget_rolled_back_fields(conn: Connection, *_savepoint: object) -> None:
+    conn.info.pop(_PENDING_FIELDS, None)  # learning less than was recorded is only slower
