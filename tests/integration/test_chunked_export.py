@@ -62,7 +62,10 @@ def test_keyset_chunks_cover_the_order_exactly(chunked: tuple[System, DemoResult
     with system.engine.connect() as conn:
         everything = [r.id for r in conn.execute(ids_statement)]
         cuts = sorted(random.Random(sort).sample(range(1, len(everything)), 6))
-        positions = [tuple(r) for r in conn.execute(query.positions_statement(cuts))]
+        positions: list[tuple[Any, ...]] = []
+        for before, cut in zip([0, *cuts], cuts, strict=False):
+            low = positions[-1] if positions else None
+            positions.append(tuple(conn.execute(query.position_statement(low, cut - before)).one()))
         bounds = list(zip([None, *positions], [*positions, None], strict=True))
         pieces = [
             [r.id for r in conn.execute(query.chunk_statement(low, high).with_only_columns(activities.c.id))]

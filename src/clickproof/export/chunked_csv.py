@@ -1,7 +1,7 @@
 """Parallel chunked CSV exports.
 
 A large export is cut along its sort order into chunks of about `chunk_rows` rows, at positions
-found by OFFSET on the ordered rows (keyset bounds, so each chunk is an index range). Each chunk
+found by OFFSET from the previous position on the ordered rows (keyset bounds, so each chunk is an index range). Each chunk
 writes one part — its rows, no header — under a key of its own, so a chunk that runs again
 overwrites only its own part. Any worker may run any chunk (a compare-and-set claim with a lease,
 like jobs); the job's attempt coordinates: it runs chunks too, takes over chunks whose worker
@@ -108,10 +108,15 @@ class ChunkedCsvExport:
         existing = self.chunks.chunks(job.id, kind)
         if existing:
             return existing
-        offsets = list(range(chunk_rows, total, chunk_rows))
+        positions: list[list[Any]] = []
+        low: tuple[Any, ...] | None = None
         with self.engine.connect() as conn:
-            rows = conn.execute(query.positions_statement(offsets)).all() if offsets else []
-        positions = [encode_position(query.sort, tuple(row)) for row in rows]
+            for _ in range(chunk_rows, total, chunk_rows):
+                row = conn.execute(query.position_statement(low, chunk_rows)).first()
+                if row is None:
+                    break
+                low = tuple(row)
+                positions.append(encode_position(query.sort, low))
         lows: list[list[Any] | None] = [None, *positions]
         highs: list[list[Any] | None] = [*positions, None]
         self.chunks.plan(job.id, list(zip(lows, highs, strict=True)), self.clock(), kind)

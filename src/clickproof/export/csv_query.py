@@ -57,18 +57,14 @@ class CsvQuery:
     order: tuple[ColumnElement[Any], ...]
     sort: tuple[SortKey, ...]
 
-    def positions_statement(self, offsets: list[int]) -> Select[Any]:
-        """The sort-key values of the rows at each of `offsets`, in order, in one scan of the
-        export order (one OFFSET query per position would rescan from the start each time)."""
-        keys = [STANDARD_COLUMNS[k.field].label(f"k{i}") for i, k in enumerate(self.sort)]
-        number = func.row_number().over(order_by=self.order).label("n")
-        numbered = select(*keys, number).where(self.where).subquery()
-        wanted = [o + 1 for o in offsets]
-        return (
-            select(*[numbered.c[f"k{i}"] for i in range(len(keys))])
-            .where(numbered.c.n.in_(wanted))
-            .order_by(numbered.c.n)
-        )
+    def position_statement(self, low: tuple[Any, ...] | None, offset: int) -> Select[Any]:
+        """The sort-key values of the row `offset` rows after position `low` (from the start when
+        None): walking from one boundary to the next reads each index entry once, where OFFSET from
+        the start would read it again for every later boundary (and a row_number() scan
+        materializes every row: ten times slower for four chunks)."""
+        keys = [STANDARD_COLUMNS[k.field] for k in self.sort]
+        where = self.where if low is None else and_(self.where, self.chunk_where(low, None))
+        return select(*keys).where(where).order_by(*self.order).limit(1).offset(offset)
 
     def chunk_statement(self, low: tuple[Any, ...] | None, high: tuple[Any, ...] | None) -> Select[Any]:
         """The export rows from position `low` (included) to `high` (excluded)."""
