@@ -33,16 +33,18 @@ class ChainHead:
 
 
 def lock_head(conn: Connection, site_id: int, now: datetime) -> ChainHead:
-    """Create the site's head if new and lock it until the transaction ends."""
+    """Create the site's head if new and lock it until the transaction ends.
+
+    One statement, a write either way: on PostgreSQL the conflicting update locks the row as
+    `SELECT … FOR UPDATE` would; SQLite takes its database write lock with it. RETURNING gives
+    the head as it stands (the update changes nothing)."""
     values = {"site_id": site_id, "seq": 0, "hash": GENESIS, "updated_time": now}
-    if conn.dialect.name == "postgresql":
-        conn.execute(pg_insert(chain_heads).values(values).on_conflict_do_nothing())
-        query = select(chain_heads).where(chain_heads.c.site_id == site_id).with_for_update()
-    else:
-        # A write statement first: SQLite then holds the write lock for the whole transaction.
-        conn.execute(sqlite_insert(chain_heads).values(values).on_conflict_do_nothing())
-        query = select(chain_heads).where(chain_heads.c.site_id == site_id)
-    row = conn.execute(query).one()
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(chain_heads).values(values)
+    upsert = statement.on_conflict_do_update(
+        index_elements=[chain_heads.c.site_id], set_={"site_id": statement.excluded.site_id}
+    ).returning(chain_heads.c.seq, chain_heads.c.hash)
+    row = conn.execute(upsert).one()
     return ChainHead(site_id, int(row.seq), str(row.hash))
 
 
