@@ -15,6 +15,7 @@ from sqlalchemy import select
 from clickproof.bootstrap import System, build_system
 from clickproof.domain.fields import Family
 from clickproof.domain.send_request import parse_lookup, parse_send
+from clickproof.services import imports
 from clickproof.services.demo_data import DEMO_SITE_ACCESS_ID, seed_demo
 from clickproof.services.imports import ImportFormat
 from clickproof.store.activities import ActivityStore
@@ -80,6 +81,39 @@ def test_import_twice_adds_nothing(system: System) -> None:
         report = system.imports.run(site, lambda: io.StringIO(text), ImportFormat.JSONL, batch_size=50)
         assert (report.rows, report.imported, report.skipped) == (120, expected, 120 - expected)
     assert verify_site(system.engine, demo.site_id).links == 120
+
+
+def test_a_file_larger_than_memory_is_read_once_and_written_in_order(
+    system: System, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imports, "MEMORY_ROWS", 7)  # the valid rows go to the spool file
+    demo = seed_demo(system.engine, system.tenants, system.activities, activities=0, seed=2)
+    site = system.tenants.site(demo.site_id)
+    assert site is not None
+    with system.engine.connect() as conn:
+        version = conn.execute(select(versions.c.id).where(versions.c.contract_id == 1).limit(1)).scalar_one()
+    lines = [
+        json.dumps({"id": f"{i + 1:024x}", "event_type": "displayed", "contract": 1, "version": version})
+        + "\n"
+        for i in range(2_345)
+    ]
+    opened = 0
+
+    def opener() -> io.StringIO:
+        nonlocal opened
+        opened += 1
+        return io.StringIO("".join(lines))
+
+    bad = [*lines[:2_000], '{"id": "nope"}\n', *lines[2_000:]]
+    with pytest.raises(imports.ImportRejectedError) as rejected:
+        system.imports.run(site, lambda: io.StringIO("".join(bad)), ImportFormat.JSONL, batch_size=500)
+    assert "line 2001" in rejected.value.message and system.activities.count(demo.site_id) == 0
+    report = system.imports.run(site, opener, ImportFormat.JSONL, batch_size=500)
+    assert (report.rows, report.imported, opened) == (2_345, 2_345, 1)
+    with system.engine.connect() as conn:
+        ids = conn.execute(select(activities.c.id).order_by(activities.c.chain_seq)).scalars().all()
+    assert ids == [f"{i + 1:024x}" for i in range(2_345)]
+    assert verify_site(system.engine, demo.site_id).ok
 
 
 def test_migration_chains_rows_written_before_it(database_url: str) -> None:

@@ -1,9 +1,10 @@
 """Bulk import of activities from JSONL or CSV (including Ironclad's own CSV exports).
 
-Two passes over the file: the first validates every row (nothing is written if any row fails;
-errors carry line numbers), the second writes through the hash chain in transactions of
-`batch_size` rows. Rows whose id is stored already are skipped, so importing a file again adds
-nothing and an interrupted import is finished by running it again.
+The file is read once: every row is validated (nothing is written if any row fails; errors
+carry line numbers) and kept (services/row_spool: in memory while few, then in a private temp
+file); then the rows are written through the hash chain in transactions of `batch_size` rows.
+Rows whose id is stored already are skipped, so importing a file again adds nothing and an
+interrupted import is finished by running it again.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from clickproof.domain.import_row import ImportRow, RowError, check_columns, fro
 from clickproof.domain.timestamps import utc_now
 from clickproof.errors import FieldProblem, ValidationError
 from clickproof.services.catalog_cache import SiteCatalog, load_site_catalog
+from clickproof.services.row_spool import RowSpool
 from clickproof.store import chain
 from clickproof.store.activities import ActivityStore
 from clickproof.store.catalog import CatalogStore
 from clickproof.store.tenants import Site
 
 MAX_REPORTED_ERRORS = 100
-KEEP_ROWS = 50_000  # files up to this many rows are parsed once; larger ones are read twice
+MEMORY_ROWS = 50_000  # validated rows kept in memory; more go to a private temp file
 DEFAULT_BATCH_ROWS = 10_000
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -126,18 +128,20 @@ class ImportService:
         if snapshot is None:
             raise ImportRejectedError("the site does not exist", field="site_id")
         site_catalog = _SiteCatalog(snapshot)
-        kept: list[ImportRow] = []
-        rows = self._validate(site, opener, fmt, site_catalog, kept)
-        parsed = kept if len(kept) == rows else (row for _, row in self._rows(opener, fmt))
-        imported = 0
-        batch: list[Activity] = []
-        for activity in self._activities(site, parsed, site_catalog):
-            batch.append(activity)
-            if len(batch) >= batch_size:
+        valid: RowSpool[ImportRow] = RowSpool(MEMORY_ROWS)
+        try:
+            rows = self._validate(site, opener, fmt, site_catalog, valid)
+            imported = 0
+            batch: list[Activity] = []
+            for activity in self._activities(site, valid, site_catalog):
+                batch.append(activity)
+                if len(batch) >= batch_size:
+                    imported += self._write(site, batch)
+                    batch = []
+            if batch:
                 imported += self._write(site, batch)
-                batch = []
-        if batch:
-            imported += self._write(site, batch)
+        finally:
+            valid.close()
         return ImportReport(rows, imported, rows - imported)
 
     def _rows(self, opener: Opener, fmt: ImportFormat) -> Iterator[tuple[int, ImportRow | RowError]]:
@@ -155,9 +159,14 @@ class ImportService:
                 yield 0, RowError(None, "the file is not valid UTF-8")
 
     def _validate(
-        self, site: Site, opener: Opener, fmt: ImportFormat, site_catalog: _SiteCatalog, kept: list[ImportRow]
+        self,
+        site: Site,
+        opener: Opener,
+        fmt: ImportFormat,
+        site_catalog: _SiteCatalog,
+        valid: RowSpool[ImportRow],
     ) -> int:
-        """Check every row; returns the row count. Keeps the parsed rows in `kept` while few."""
+        """Check every row; returns the row count. The valid rows go to `valid`, in file order."""
         problems: list[FieldProblem] = []
         seen: set[str] = set()
         pending: list[tuple[int, str]] = []
@@ -189,10 +198,8 @@ class ImportService:
                 add(line, exc)
                 continue
             seen.add(row.id)
-            if count <= KEEP_ROWS:
-                kept.append(row)
-            elif kept:
-                kept.clear()
+            if not problems:  # once a row is invalid nothing is written: stop keeping rows
+                valid.append(row)
             pending.append((line, row.id))
             if len(pending) >= 500:
                 check_foreign()
@@ -209,11 +216,10 @@ class ImportService:
         return count
 
     def _activities(
-        self, site: Site, parsed: Iterable[ImportRow | RowError], site_catalog: _SiteCatalog
+        self, site: Site, parsed: Iterable[ImportRow], site_catalog: _SiteCatalog
     ) -> Iterator[Activity]:
         now = utc_now()
         for row in parsed:
-            assert isinstance(row, ImportRow)  # validated by the first pass
             created = row.created_time or now
             yield Activity(
                 id=row.id,
