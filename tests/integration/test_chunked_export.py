@@ -18,6 +18,7 @@ from clickproof.export.chunked_csv import encode_position, part_key
 from clickproof.services.demo_data import DemoResult, seed_demo
 from clickproof.store.tables import activities
 from tests.conftest import make_settings
+from tests.integration.export_jobs import create_export
 
 START = (utc_now() - timedelta(days=120)).isoformat()
 SORTS = [
@@ -37,13 +38,6 @@ def chunked(tmp_path: Path, database_url: str) -> Iterator[tuple[System, DemoRes
     system.close()
 
 
-def _create(system: System, demo: DemoResult, body: dict[str, Any]) -> str:
-    principal = system.auth.principal_for(demo.token)
-    site = system.tenants.site(demo.site_id)
-    assert principal is not None and site is not None
-    return system.exports.create(principal, site, body).id
-
-
 def _file_bytes(system: System, job_id: str) -> bytes:
     job = system.jobs.get(job_id)
     assert job is not None and job.status is JobStatus.SUCCESS, job
@@ -55,7 +49,7 @@ def _file_bytes(system: System, job_id: str) -> bytes:
 @pytest.mark.parametrize("sort", SORTS)
 def test_keyset_chunks_cover_the_order_exactly(chunked: tuple[System, DemoResult], sort: str) -> None:
     system, demo = chunked
-    job = system.jobs.get(_create(system, demo, {"start_date": START, "sort": sort}))
+    job = system.jobs.get(create_export(system, demo, {"start_date": START, "sort": sort}))
     assert job is not None
     query = system.runner._query(job)
     ids_statement = query.statement.with_only_columns(activities.c.id)
@@ -81,7 +75,7 @@ def test_keyset_chunks_cover_the_order_exactly(chunked: tuple[System, DemoResult
 def test_chunked_export_equals_the_single_run(chunked: tuple[System, DemoResult], sort: str) -> None:
     system, demo = chunked
     body = {"start_date": START, "connection_all": True, "custom_all": True, "sort": sort}
-    chunked_id = _create(system, demo, body)
+    chunked_id = create_export(system, demo, body)
     system.runner.run(chunked_id, "coordinator")
     chunks = system.runner.chunked.chunks.chunks(chunked_id)
     assert len(chunks) == 11 and all(c.status == "done" for c in chunks)
@@ -89,7 +83,7 @@ def test_chunked_export_equals_the_single_run(chunked: tuple[System, DemoResult]
     system.runner.settings = system.runner.settings.__class__(
         **{**system.runner.settings.__dict__, "chunk_rows": 10_000}
     )
-    single_id = _create(system, demo, body)
+    single_id = create_export(system, demo, body)
     system.runner.run(single_id, "single")
     assert system.runner.chunked.chunks.chunks(single_id) == []
     assert _file_bytes(system, chunked_id) == _file_bytes(system, single_id)
@@ -99,7 +93,7 @@ def test_chunked_export_equals_the_single_run(chunked: tuple[System, DemoResult]
 
 def test_a_rerun_chunk_overwrites_only_its_own_part(chunked: tuple[System, DemoResult]) -> None:
     system, demo = chunked
-    job_id = _create(system, demo, {"start_date": START})
+    job_id = create_export(system, demo, {"start_date": START})
     now = utc_now()
     job = system.jobs.claim(job_id, owner="c", now=now, lease=timedelta(seconds=30), message="x")
     assert job is not None

@@ -19,6 +19,7 @@ from clickproof.services.demo_data import DemoResult, seed_demo
 from clickproof.store.export_chunks import DONE, PDF
 from clickproof.store.tables import activities, export_chunks
 from tests.conftest import make_settings
+from tests.integration.export_jobs import run_export
 from tests.integration.test_evidence_export import copy_files
 
 START = (utc_now() - timedelta(days=120)).isoformat()
@@ -34,9 +35,6 @@ def chunked(tmp_path: Path, database_url: str) -> Iterator[tuple[System, DemoRes
 
 
 def _export(system: System, demo: DemoResult) -> str:
-    principal = system.auth.principal_for(demo.token)
-    site = system.tenants.site(demo.site_id)
-    assert principal is not None and site is not None
     with system.engine.connect() as conn:
         ids = [r.id for r in conn.execute(select(activities.c.id).order_by(activities.c.id).limit(40))]
     body = {
@@ -44,9 +42,7 @@ def _export(system: System, demo: DemoResult) -> str:
         "filter": {"id": {"$in": ids}},
         "export_types": ["clickwrap_activities", PDFS],
     }
-    job_id = system.exports.create(principal, site, body).id
-    system.runner.run(job_id, "coordinator")
-    return job_id
+    return run_export(system, demo, body, owner="coordinator").id
 
 
 def _entries(system: System, storage_key: str) -> list[str]:

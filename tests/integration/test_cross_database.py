@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select, update
 
 from clickproof.bootstrap import build_system
-from clickproof.domain.export_job import JobStatus
 from clickproof.services.demo_data import seed_demo
 from clickproof.store.tables import activities
 from tests.conftest import make_settings
 from tests.databases import empty_postgres
+from tests.integration.export_jobs import run_export
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 TRICKY: list[dict[str, Any]] = [
@@ -46,9 +46,6 @@ def export_bytes(home: Path, database_url: str, **settings: Any) -> bytes:
                     for c in TRICKY
                 ],
             )
-        principal = system.auth.principal_for(demo.token)
-        site = system.tenants.site(demo.site_id)
-        assert principal is not None and site is not None
         body = {
             "start_date": (NOW - timedelta(days=100)).isoformat(),
             "standard_all": True,
@@ -57,10 +54,7 @@ def export_bytes(home: Path, database_url: str, **settings: Any) -> bytes:
             "select": {"render": ["plan", "CompanyName", "absent"], "custom": ["plan"]},
             "sort": "signer_id,-created_time",
         }
-        job = system.exports.create(principal, site, body)
-        system.runner.run(job.id, "w")
-        done = system.jobs.get(job.id)
-        assert done is not None and done.status is JobStatus.SUCCESS, done
+        done = run_export(system, demo, body)
         path = system.exports.blobs.local_path(done.files[0].storage_key)
         assert path is not None
         return path.read_bytes()

@@ -14,27 +14,17 @@ import pikepdf
 import pytest
 
 from clickproof.bootstrap import System
-from clickproof.domain.export_job import ExportJob, JobStatus
+from clickproof.domain.export_job import ExportJob
 from clickproof.domain.timestamps import utc_now
 from clickproof.evidence.canonical_json import canonical_json, sha256_hex
 from clickproof.evidence.record import activity_document
 from clickproof.evidence.verify import verify_export
 from clickproof.services.demo_data import DemoResult
 from clickproof.store.evidence import EvidenceStore
+from tests.integration.export_jobs import run_export
 
 START = (utc_now() - timedelta(days=120)).isoformat()
 PDFS = "clickwrap_activities_as_pdfs"
-
-
-def run_export(system: System, demo: DemoResult, body: dict[str, Any]) -> ExportJob:
-    principal = system.auth.principal_for(demo.token)
-    site = system.tenants.site(demo.site_id)
-    assert principal is not None and site is not None
-    job_id = system.exports.create(principal, site, body).id
-    system.runner.run(job_id, "test-worker")
-    job = system.jobs.get(job_id)
-    assert job is not None and job.status is JobStatus.SUCCESS, job
-    return job
 
 
 def copy_files(system: System, job: ExportJob, target: Path) -> Path:

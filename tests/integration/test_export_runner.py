@@ -18,27 +18,18 @@ from clickproof.domain.timestamps import format_stored, utc_now
 from clickproof.export.csv_writer import guard_text
 from clickproof.services.demo_data import DemoResult
 from clickproof.store.tables import activities
+from tests.integration.export_jobs import create_export, run_export
 
 START = (utc_now() - timedelta(days=120)).isoformat()
 
 
-def create(system: System, demo: DemoResult, body: dict[str, Any]) -> str:
-    principal = system.auth.principal_for(demo.token)
-    site = system.tenants.site(demo.site_id)
-    assert principal is not None and site is not None
-    return system.exports.create(principal, site, body).id
-
-
 def run(system: System, demo: DemoResult, body: dict[str, Any]) -> tuple[str, bytes]:
-    job_id = create(system, demo, body)
-    system.runner.run(job_id, "test-worker")
-    job = system.jobs.get(job_id)
-    assert job is not None and job.status is JobStatus.SUCCESS, job
+    job = run_export(system, demo, body)
     file, manifest = job.files
     assert manifest.name == "manifest.json"
     path = system.exports.blobs.local_path(file.storage_key)
     assert path is not None
-    return job_id, path.read_bytes()
+    return job.id, path.read_bytes()
 
 
 def rows_of(data: bytes) -> list[dict[str, str]]:
@@ -140,7 +131,7 @@ def test_window_is_half_open(system: System, demo: DemoResult) -> None:
 def test_seed_example_verbatim_gives_an_empty_csv_with_headers(system: System, demo: DemoResult) -> None:
     from clickproof.api.contract import EXPORT_REQUEST_EXAMPLE
 
-    job_id = create(system, demo, json.loads(json.dumps(EXPORT_REQUEST_EXAMPLE)))
+    job_id = create_export(system, demo, json.loads(json.dumps(EXPORT_REQUEST_EXAMPLE)))
     system.runner.run(job_id, "w")
     job = system.jobs.get(job_id)
     assert job is not None and job.status is JobStatus.SUCCESS
@@ -149,7 +140,7 @@ def test_seed_example_verbatim_gives_an_empty_csv_with_headers(system: System, d
 
 
 def test_only_one_of_two_concurrent_claims_wins(system: System, demo: DemoResult) -> None:
-    job_id = create(system, demo, {"start_date": START})
+    job_id = create_export(system, demo, {"start_date": START})
     results: list[Any] = []
     barrier = threading.Barrier(2)
 
@@ -176,7 +167,7 @@ def test_a_duplicate_delivery_after_success_changes_nothing(system: System, demo
 
 
 def test_lost_lease_stops_the_attempt_without_commit(system: System, demo: DemoResult) -> None:
-    job_id = create(system, demo, {"start_date": START})
+    job_id = create_export(system, demo, {"start_date": START})
     now = utc_now()
     first = system.jobs.claim(job_id, owner="a", now=now, lease=timedelta(seconds=1), message="x")
     assert first is not None and first.attempt == 1
@@ -195,7 +186,7 @@ def test_lost_lease_stops_the_attempt_without_commit(system: System, demo: DemoR
 def test_failing_attempts_are_retried_then_fail_with_a_message(
     system: System, demo: DemoResult, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    job_id = create(system, demo, {"start_date": START})
+    job_id = create_export(system, demo, {"start_date": START})
 
     def broken(*_args: Any) -> Any:
         raise OSError("disk on fire /secret/path")
@@ -212,8 +203,8 @@ def test_failing_attempts_are_retried_then_fail_with_a_message(
 def test_sweeper_redispatches_lost_and_expired_jobs(system: System, demo: DemoResult) -> None:
     sent: list[str] = []
     system.sweeper.dispatch = sent.append
-    lost = create(system, demo, {"start_date": START})
-    crashed = create(system, demo, {"start_date": START})
+    lost = create_export(system, demo, {"start_date": START})
+    crashed = create_export(system, demo, {"start_date": START})
     now = utc_now()
     assert system.jobs.claim(crashed, owner="dead", now=now, lease=timedelta(seconds=1), message="x")
     system.sweeper.clock = lambda: now + timedelta(seconds=5)
@@ -227,7 +218,7 @@ def test_sweeper_redispatches_lost_and_expired_jobs(system: System, demo: DemoRe
 
 
 def test_custom_all_reflects_keys_known_at_creation(system: System, demo: DemoResult) -> None:
-    job_id = create(system, demo, {"start_date": START, "custom_all": True})
+    job_id = create_export(system, demo, {"start_date": START, "custom_all": True})
     job = system.jobs.get(job_id)
     assert job is not None
     custom = [c["name"] for c in job.data["columns"] if c["family"] == "custom"]

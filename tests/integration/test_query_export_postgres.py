@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 
 from clickproof.bootstrap import System, build_system
-from clickproof.domain.export_job import JobStatus
 from clickproof.domain.timestamps import utc_now
 from clickproof.services.demo_data import DemoResult, seed_demo
 from tests.conftest import make_settings
 from tests.databases import postgres_database
+from tests.integration.export_jobs import run_export
 
 NOW = utc_now()
 START = (NOW - timedelta(days=100)).isoformat()
@@ -48,13 +48,7 @@ def systems(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tupl
 
 
 def _export(system: System, demo: DemoResult, body: dict[str, Any]) -> list[dict[str, str]]:
-    principal = system.auth.principal_for(demo.token)
-    site = system.tenants.site(demo.site_id)
-    assert principal is not None and site is not None
-    job = system.exports.create(principal, site, {"start_date": START, **body})
-    system.runner.run(job.id, "test")
-    done = system.jobs.get(job.id)
-    assert done is not None and done.status is JobStatus.SUCCESS, done
+    done = run_export(system, demo, {"start_date": START, **body})
     path = system.exports.blobs.local_path(done.files[0].storage_key)
     assert path is not None
     return list(csv.DictReader(io.StringIO(path.read_text("utf-8"), newline="")))
