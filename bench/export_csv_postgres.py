@@ -15,7 +15,6 @@ import argparse
 import csv
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import httpx
 import psutil
 import psycopg
 
+from bench_server import follow_job, free_port, wait_healthy
 from clickproof.query.sql import STANDARD_COLUMNS
 
 BENCH = Path(__file__).resolve().parent
@@ -52,24 +52,6 @@ def clickproof(*args: str, env: dict[str, str]) -> str:
     return result.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_health(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("server did not start")
-
-
 def export_once(client: httpx.Client, server: psutil.Process) -> tuple[float, int, int, int]:
     """Seconds from POST to success, rows, bytes, peak RSS of the server (which runs COPY)."""
     body = {
@@ -81,13 +63,13 @@ def export_once(client: httpx.Client, server: psutil.Process) -> tuple[float, in
     peak = 0
     started = time.perf_counter()
     job = client.post("/v1.1/extract/evidence", json=body).json()
-    while job["status"] not in ("success", "failed"):
+
+    def sample() -> None:
+        nonlocal peak
         peak = max(peak, server.memory_info().rss)
-        time.sleep(0.02)
-        job = client.get(f"/v1.1/extract/evidence/{job['id']}").json()
+
+    job = follow_job(client, job, 0.02, sample)
     elapsed = time.perf_counter() - started
-    if job["status"] != "success":
-        raise RuntimeError(job["message"])
     return elapsed, job["data"]["row_count"], job["data"]["files"][0]["size"], peak
 
 
@@ -152,7 +134,7 @@ def main() -> int:
     )
     results: list[tuple[float, int, int, int, float, int]] = []
     try:
-        wait_health(url)
+        wait_healthy(url, process)
         client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
         server = psutil.Process(process.pid)
         columns: list[dict[str, Any]] | None = None

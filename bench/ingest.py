@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,15 +33,11 @@ from typing import Any
 
 import httpx
 
+from bench_server import free_port, wait_healthy
+
 CLI = [sys.executable, "-m", "clickproof.cli"]
 SID = "demo-site-access-id"
 PG_ADMIN = os.environ.get("CLICKPROOF_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -77,16 +72,7 @@ def server(env: dict[str, str]) -> Iterator[str]:
         [*CLI, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("server did not start")
-            time.sleep(0.1)
+        wait_healthy(url, process)
         yield url
     finally:
         process.terminate()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,15 +26,11 @@ from pathlib import Path
 import httpx
 import psutil
 
+from bench_server import follow_job, free_port, wait_healthy
+
 BENCH_DIR = Path(__file__).resolve().parent
 SPEEDUP_TARGET = 1.6
 CLICKPROOF = str(Path(sys.executable).with_name("clickproof"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def seed(home: Path, activities: int) -> str:
@@ -60,16 +55,7 @@ def export_once(home: Path, token: str, workers: int) -> tuple[float, int, int]:
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start")
-                time.sleep(0.2)
+            wait_healthy(base, server)
             client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
             start = (datetime.now(UTC) - timedelta(days=100)).isoformat()
             process = psutil.Process(server.pid)
@@ -79,13 +65,13 @@ def export_once(home: Path, token: str, workers: int) -> tuple[float, int, int]:
                 "/v1.1/extract/evidence",
                 json={"start_date": start, "export_types": ["clickwrap_activities_as_pdfs"]},
             ).json()
-            while job["status"] not in ("success", "failed"):
+
+            def sample() -> None:
+                nonlocal peak
                 peak = max(peak, process.memory_info().rss)
-                time.sleep(0.5)
-                job = client.get(f"/v1.1/extract/evidence/{job['id']}").json()
+
+            job = follow_job(client, job, 0.5, sample)
             seconds = time.perf_counter() - began
-            if job["status"] != "success":
-                raise RuntimeError(job["message"])
             pdfs = sum(f["rows"] for f in job["data"]["files"] if f["name"].endswith(".zip"))
             return seconds, pdfs, peak
         finally:
