@@ -1,12 +1,13 @@
 """Parallel chunked CSV exports.
 
 A large export is cut along its sort order into chunks of about `chunk_rows` rows, at positions
-found by OFFSET from the previous position on the ordered rows (keyset bounds, so each chunk is an index range). Each chunk
-writes one part — its rows, no header — under a key of its own, so a chunk that runs again
-overwrites only its own part. Any worker may run any chunk (a compare-and-set claim with a lease,
-like jobs); the job's attempt coordinates: it runs chunks too, takes over chunks whose worker
-died, and joins header + parts in order into the final file (a joiner thread appends each part as
-soon as it and all parts before it are done). The bytes equal those of a single-worker export.
+found by OFFSET from the previous position on the ordered rows (keyset bounds, so each chunk is
+an index range). Each chunk writes one part — its rows, no header — under a key of its own, so a
+chunk that runs again overwrites only its own part. Any worker may run any chunk (a
+compare-and-set claim with a lease, like jobs); the job's attempt coordinates: it runs chunks
+too, takes over chunks whose worker died, and joins header + parts in order into the final file
+(a joiner thread appends each part as soon as it and all parts before it are done). The bytes
+equal those of a single-worker export.
 """
 
 from __future__ import annotations

@@ -12,8 +12,9 @@ from __future__ import annotations
 import csv
 import json
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, TextIO
 
@@ -128,12 +129,12 @@ class ImportService:
         if snapshot is None:
             raise ImportRejectedError("the site does not exist", field="site_id")
         site_catalog = _SiteCatalog(snapshot)
-        valid: RowSpool[ImportRow] = RowSpool(MEMORY_ROWS)
+        valid: RowSpool[Activity] = RowSpool(MEMORY_ROWS)
         try:
             rows = self._validate(site, opener, fmt, site_catalog, valid)
             imported = 0
             batch: list[Activity] = []
-            for activity in self._activities(site, valid, site_catalog):
+            for activity in valid:
                 batch.append(activity)
                 if len(batch) >= batch_size:
                     imported += self._write(site, batch)
@@ -164,9 +165,11 @@ class ImportService:
         opener: Opener,
         fmt: ImportFormat,
         site_catalog: _SiteCatalog,
-        valid: RowSpool[ImportRow],
+        valid: RowSpool[Activity],
     ) -> int:
-        """Check every row; returns the row count. The valid rows go to `valid`, in file order."""
+        """Check every row; returns the row count. The valid rows go to `valid` as the activities
+        to write, in file order."""
+        now = utc_now()
         problems: list[FieldProblem] = []
         seen: set[str] = set()
         pending: list[tuple[int, str]] = []
@@ -191,7 +194,7 @@ class ImportService:
                 add(line, row)
                 continue
             try:
-                site_catalog.check(row)
+                version_number = site_catalog.check(row)
                 if row.id in seen:
                     raise RowError("id", f"activity {row.id} appears twice in the file")
             except RowError as exc:
@@ -199,7 +202,7 @@ class ImportService:
                 continue
             seen.add(row.id)
             if not problems:  # once a row is invalid nothing is written: stop keeping rows
-                valid.append(row)
+                valid.append(_activity(site, row, version_number, now))
             pending.append((line, row.id))
             if len(pending) >= 500:
                 check_foreign()
@@ -215,35 +218,6 @@ class ImportService:
             )
         return count
 
-    def _activities(
-        self, site: Site, parsed: Iterable[ImportRow], site_catalog: _SiteCatalog
-    ) -> Iterator[Activity]:
-        now = utc_now()
-        for row in parsed:
-            created = row.created_time or now
-            yield Activity(
-                id=row.id,
-                uuid=row.uuid or str(uuid.uuid4()),
-                account_id=site.account_id,
-                site_id=site.id,
-                signer_id=row.signer_id,
-                group_id=row.group_id,
-                contract_id=row.contract_id,
-                version_id=row.version_id,
-                version_number=site_catalog.check(row),
-                event_type=row.event_type,
-                execution_method=row.execution_method,
-                batch=row.batch,
-                session=row.session,
-                created_time=created,
-                event_time=row.event_time,
-                test_mode=row.test_mode,
-                connection_data=row.connection_data,
-                custom_data=row.custom_data,
-                render_data=row.render_data,
-                source="import",
-            )
-
     def _write(self, site: Site, batch: list[Activity]) -> int:
         """One atomic batch: lock the chain, drop rows stored already, append the rest."""
         with self.engine.begin() as conn:
@@ -251,3 +225,29 @@ class ImportService:
             existing = self.store.existing_ids(conn, [a.id for a in batch])
             fresh = [a for a in batch if a.id not in existing]
             return self.store.insert_many(conn, fresh) if fresh else 0
+
+
+def _activity(site: Site, row: ImportRow, version_number: int, now: datetime) -> Activity:
+    """The activity a valid row stores (created now unless the row says when)."""
+    return Activity(
+        id=row.id,
+        uuid=row.uuid or str(uuid.uuid4()),
+        account_id=site.account_id,
+        site_id=site.id,
+        signer_id=row.signer_id,
+        group_id=row.group_id,
+        contract_id=row.contract_id,
+        version_id=row.version_id,
+        version_number=version_number,
+        event_type=row.event_type,
+        execution_method=row.execution_method,
+        batch=row.batch,
+        session=row.session,
+        created_time=row.created_time or now,
+        event_time=row.event_time,
+        test_mode=row.test_mode,
+        connection_data=row.connection_data,
+        custom_data=row.custom_data,
+        render_data=row.render_data,
+        source="import",
+    )

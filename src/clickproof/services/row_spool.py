@@ -1,4 +1,5 @@
-"""Validated import rows, kept for the write pass: in memory while few, then in a private temp file.
+"""Validated import rows (the activities to write), kept for the write pass: in memory while
+few, then in a private temp file.
 
 Parsing and validating a row costs several times what pickling it back and forth does, so a
 large file is read and checked once; memory stays bounded by `memory_rows` plus one block.
