@@ -128,7 +128,7 @@ def side_by_side(system: object, count: int) -> tuple[float, float]:
         sort=(),
     )
     pairs = list(itertools.islice(records_source, count))
-    renderers = {"shared": EvidencePdfRenderer(), "scratch": EvidencePdfRenderer(text_cache_size=0)}
+    renderers = {"shared": EvidencePdfRenderer(), "scratch": EvidencePdfRenderer(shared=False)}
     seconds = dict.fromkeys(renderers, 0.0)
     timestamp = int(time.time())
     scope = ExportScope(

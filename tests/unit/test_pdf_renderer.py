@@ -98,7 +98,7 @@ def test_same_activity_same_export_same_bytes_and_valid_structure() -> None:
     first = render()
     assert render() == first
     assert (
-        EvidencePdfRenderer(text_cache_size=0).render(
+        EvidencePdfRenderer(shared=False).render(
             build_record(fixed_activity(), fixed_context(), export=EXPORT_SCOPE, drawable=RENDERER.drawable),
             timestamp=TIMESTAMP,
         )

@@ -1,59 +1,176 @@
-"""Evidence PDFs with typst: a certificate page per activity, the contract text pages once per
-distinct (version, render values), appended to each certificate (export/pdf_splice.py).
+"""Evidence PDFs: the certificate pages written directly (export/certificate_layout.py), the
+contract text pages typeset by typst once per distinct (version, render values) and copied in.
 
-Typst reads nothing but its assets directory (templates, fonts shipped in the package); system
-fonts are ignored and the templates import no packages, so rendering touches no network and no
-other file. Record data enters as JSON strings through `sys.inputs`, never as markup.
+One PDF/A-3b file per activity: embedded font subsets, an sRGB output intent, XMP metadata, the
+exact values attached as `activity.json` (the printed fingerprint is its SHA-256) and
+`context.json`. Typst reads nothing but its assets directory (templates, fonts shipped in the
+package); system fonts are ignored and the templates import no packages, so rendering touches no
+network and no other file. Record data enters typst as JSON strings through `sys.inputs`, never
+as markup, and the certificate writer only ever turns it into glyph ids.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 from collections import OrderedDict
+from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Final, Literal
+from xml.sax.saxutils import escape
 
+import pikepdf
 import typst
 
+from clickproof import __version__
 from clickproof.evidence.record import EvidenceRecord
+from clickproof.export.certificate_layout import (
+    FONT_ROLES,
+    PAGE_HEIGHT,
+    PAGE_WIDTH,
+    CertificateLayout,
+    FontRole,
+    LaidOut,
+)
 from clickproof.export.font_coverage import drawable_codes
-from clickproof.export.pdf_splice import PageTemplate, append_pages
+from clickproof.export.pdf_fonts import EmbeddedFont, embedded_font, plain_codes
+from clickproof.export.pdf_objects import ObjectTemplate
+from clickproof.export.pdf_snippets import DEFAULT_SNIPPET_CACHE, TypstSnippets
+from clickproof.export.pdf_writer import PdfWriter, pdf_name, pdf_text
 
 ASSETS = Path(__file__).resolve().parent / "pdf_assets"
 FONTS = ASSETS / "fonts"
+FONT_FILES: Final[dict[FontRole, str]] = {
+    "regular": "DejaVuSans.ttf",
+    "bold": "DejaVuSans-Bold.ttf",
+    "mono": "DejaVuSansMono.ttf",
+}
 PDF_STANDARD: Final[Literal["a-3b"]] = "a-3b"
 DEFAULT_TEXT_CACHE = 256
+ACTIVITY_NOTE = "The activity's exact values, canonical JSON; its SHA-256 is printed on this page."
+CONTEXT_NOTE = "Site, signer, contract, version and group as printed on this page."
 
 
 class EvidencePdfRenderer:
-    """Not thread-safe: one per worker thread. `text_cache_size=0` renders everything every time."""
+    """Not thread-safe: one per worker thread.
 
-    def __init__(self, *, text_cache_size: int = DEFAULT_TEXT_CACHE) -> None:
-        self.certificates = self._compiler("certificate.typ")
-        self.texts = self._compiler("contract_text.typ")
-        self.text_cache_size = text_cache_size
-        self._cache: OrderedDict[str, PageTemplate] = OrderedDict()
+    `shared=False` renders every PDF from scratch: the contract text and every typeset snippet
+    are compiled again for each PDF (the baseline the benchmark compares against).
+    """
+
+    def __init__(self, *, shared: bool = True) -> None:
+        self.texts = _compiler("contract_text.typ")
+        self.text_cache_size = DEFAULT_TEXT_CACHE if shared else 0
+        self._cache: OrderedDict[str, ObjectTemplate] = OrderedDict()
         self.text_renders = 0
+        self.fonts: dict[FontRole, EmbeddedFont] = {
+            role: embedded_font(FONTS / name) for role, name in FONT_FILES.items()
+        }
+        self.snippets = TypstSnippets(
+            _compiler("snippet.typ"), cache_size=DEFAULT_SNIPPET_CACHE if shared else 0
+        )
+        self.layout = CertificateLayout(
+            self.fonts, {role: _plain(font) for role, font in self.fonts.items()}, self.snippets
+        )
         # Pass to build_record: characters outside it are printed as ⟨U+XXXX⟩ markers.
         self.drawable = drawable_codes(FONTS)
 
-    @staticmethod
-    def _compiler(template: str) -> typst.Compiler:
-        return typst.Compiler(
-            str(ASSETS / template), root=str(ASSETS), font_paths=[str(FONTS)], ignore_system_fonts=True
-        )
-
     def render(self, record: EvidenceRecord, *, timestamp: int) -> bytes:
         """The evidence PDF: certificate page(s), then the accepted text. Same inputs, same bytes."""
-        pages = self._text_pages(record, timestamp)
-        inputs = {
-            "data": json.dumps(record.certificate, ensure_ascii=False),
-            "activity": record.activity_json.decode("utf-8", "surrogateescape"),
-            "context": record.context_json.decode("utf-8", "surrogateescape"),
-        }
-        return append_pages(_compile(self.certificates, inputs, timestamp), pages)
+        text_pages = self._text_pages(record, timestamp)
+        laid = self.layout.layout(record.certificate)
+        writer = PdfWriter()
+        catalog, pages = writer.reserve(), writer.reserve()
+        resources = writer.add(self._resources(writer, laid))
+        kids: list[int] = []
+        for content in laid.pages:
+            stream = writer.add_stream(b"", content)
+            kids.append(
+                writer.add(
+                    b"<</Type/Page/Parent %d 0 R/MediaBox[0 0 %.3f %.3f]/Resources %d 0 R/Contents %d 0 R>>"
+                    % (pages, PAGE_WIDTH, PAGE_HEIGHT, resources, stream)
+                )
+            )
+        kids += writer.add_template(text_pages, parent=pages)
+        writer.set(
+            pages, b"<</Type/Pages/Count %d/Kids[%s]>>" % (len(kids), b" ".join(b"%d 0 R" % k for k in kids))
+        )
 
-    def _text_pages(self, record: EvidenceRecord, timestamp: int) -> PageTemplate:
+        moment = datetime.fromtimestamp(timestamp, UTC)
+        pdf_date = moment.strftime("D:%Y%m%d%H%M%SZ").encode()
+        files = [
+            _attachment(writer, "activity.json", record.activity_json, "Data", ACTIVITY_NOTE, pdf_date),
+            _attachment(writer, "context.json", record.context_json, "Supplement", CONTEXT_NOTE, pdf_date),
+        ]
+        title = str(record.certificate["doc_title"])
+        metadata = writer.add_stream(b"/Type/Metadata/Subtype/XML", _xmp(title, moment), compress=False)
+        profile = writer.add(_srgb_profile())
+        producer = pdf_text(f"clickproof {__version__}")
+        info = writer.add(
+            b"<</Title %s/Author %s/Creator %s/Producer %s/CreationDate (%s)/ModDate (%s)>>"
+            % (pdf_text(title), pdf_text("clickproof"), producer, producer, pdf_date, pdf_date)
+        )
+        names = b" ".join(b"%s %d 0 R" % (pdf_text(name), number) for name, number in files)
+        refs = b" ".join(b"%d 0 R" % number for _, number in files)
+        writer.set(
+            catalog,
+            b"<</Type/Catalog/Pages %d 0 R/Metadata %d 0 R/Lang (en)"
+            b"/OutputIntents[<</Type/OutputIntent/S/GTS_PDFA1/OutputConditionIdentifier (sRGB)"
+            b"/Info (sRGB IEC61966-2.1)/DestOutputProfile %d 0 R>>]"
+            b"/Names<</EmbeddedFiles<</Names[%s]>>>>/AF[%s]>>" % (pages, metadata, profile, names, refs),
+        )
+        return writer.to_bytes(root=catalog, info=info)
+
+    def _resources(self, writer: PdfWriter, laid: LaidOut) -> bytes:
+        fonts = b"".join(
+            b"/F%d %d 0 R" % (index, self._font(writer, role, sorted(laid.glyphs[role])))
+            for index, role in enumerate(FONT_ROLES, start=1)
+            if laid.glyphs[role]
+        )
+        forms = b"".join(
+            b"/S%d %d 0 R" % (index, writer.add_template(snippet)[0])
+            for index, snippet in enumerate(laid.snippets)
+        )
+        return b"<</Font<<%s>>/XObject<<%s>>>>" % (fonts, forms)
+
+    def _font(self, writer: PdfWriter, role: FontRole, gids: list[int]) -> int:
+        """A Type 0 font with the subset of `role`'s face drawing `gids`; glyph ids are CIDs."""
+        font = self.fonts[role]
+        scale = 1000 / font.metrics.units_per_em
+        m = font.metrics
+        name = pdf_name(f"{font.subset_tag(gids)}+{font.postscript_name}")
+        program = font.subset_program(gids)
+        file = writer.add_stream(b"/Length1 %d" % len(program), program)
+        descriptor = writer.add(
+            b"<</Type/FontDescriptor/FontName%s/Flags 32/FontBBox[%d %d %d %d]/ItalicAngle 0"
+            b"/Ascent %d/Descent %d/CapHeight %d/StemV 80/FontFile2 %d 0 R>>"
+            % (
+                name,
+                round(m.bbox[0] * scale),
+                round(m.bbox[1] * scale),
+                round(m.bbox[2] * scale),
+                round(m.bbox[3] * scale),
+                round(m.ascent * scale),
+                round(m.descent * scale),
+                round(m.cap_height * scale),
+                file,
+            )
+        )
+        widths = b"".join(b"%d[%d]" % (gid, round(font.advances[gid] * scale)) for gid in gids)
+        descendant = writer.add(
+            b"<</Type/Font/Subtype/CIDFontType2/BaseFont%s/CIDSystemInfo<</Registry (Adobe)"
+            b"/Ordering (Identity)/Supplement 0>>/FontDescriptor %d 0 R/DW 1000/W[%s]/CIDToGIDMap/Identity>>"
+            % (name, descriptor, widths)
+        )
+        to_unicode = writer.add_stream(b"", font.to_unicode(gids))
+        return writer.add(
+            b"<</Type/Font/Subtype/Type0/BaseFont%s/Encoding/Identity-H/DescendantFonts[%d 0 R]/ToUnicode %d 0 R>>"
+            % (name, descendant, to_unicode)
+        )
+
+    def _text_pages(self, record: EvidenceRecord, timestamp: int) -> ObjectTemplate:
         key = f"{record.text_key}:{timestamp}"
         cached = self._cache.get(key)
         if cached is not None:
@@ -63,12 +180,18 @@ class EvidencePdfRenderer:
             self.texts, {"data": json.dumps(record.contract_text, ensure_ascii=False)}, timestamp
         )
         self.text_renders += 1
-        template = PageTemplate.from_pdf(rendered)
+        template = ObjectTemplate.pages(rendered)
         if self.text_cache_size > 0:
             self._cache[key] = template
             while len(self._cache) > self.text_cache_size:
                 self._cache.popitem(last=False)
         return template
+
+
+def _compiler(template: str) -> typst.Compiler:
+    return typst.Compiler(
+        str(ASSETS / template), root=str(ASSETS), font_paths=[str(FONTS)], ignore_system_fonts=True
+    )
 
 
 def _compile(compiler: typst.Compiler, inputs: dict[str, str], timestamp: int) -> bytes:
@@ -79,10 +202,75 @@ def _compile(compiler: typst.Compiler, inputs: dict[str, str], timestamp: int) -
         )
     except typst.TypstError:
         result = compiler.compile(format="pdf", sys_inputs=inputs, timestamp=timestamp)
-    return _pdf_bytes(result)
-
-
-def _pdf_bytes(result: bytes | list[bytes] | None) -> bytes:
     if not isinstance(result, bytes):
         raise TypeError("typst returned no single PDF")
     return result
+
+
+_PLAIN: dict[int, frozenset[int]] = {}
+
+
+def _plain(font: EmbeddedFont) -> frozenset[int]:
+    if id(font) not in _PLAIN:
+        _PLAIN[id(font)] = plain_codes(font)
+    return _PLAIN[id(font)]
+
+
+@cache
+def _srgb_profile() -> bytes:
+    """The sRGB ICC profile stream of the output intent: the one typst embeds in its PDF/A files,
+    so the certificate and the text pages declare the same colour space."""
+    blank = _compile(_compiler("contract_text.typ"), {"data": json.dumps(_BLANK_TEXT)}, 0)
+    with pikepdf.open(io.BytesIO(blank)) as pdf:
+        stream = pdf.Root.OutputIntents[0].DestOutputProfile
+        raw = stream.read_raw_bytes()
+        head = pikepdf.Dictionary({k: v for k, v in stream.stream_dict.items() if k != "/Length"})
+        head["/Length"] = len(raw)
+        return bytes(head.unparse(resolved=True)) + b"\nstream\n" + raw + b"\nendstream"
+
+
+_BLANK_TEXT = {
+    "doc_title": "-",
+    "header_left": "",
+    "header_right": "",
+    "footer_left": "",
+    "footer_part": "",
+    "preamble": "",
+    "blocks": [],
+}
+
+
+def _attachment(
+    writer: PdfWriter, name: str, data: bytes, relationship: str, description: str, pdf_date: bytes
+) -> tuple[str, int]:
+    """An embedded file and its file specification (PDF/A-3 associated file)."""
+    checksum = hashlib.md5(data, usedforsecurity=False).hexdigest().encode()
+    stream = writer.add_stream(
+        b"/Type/EmbeddedFile/Subtype/application#2Fjson/Params<</Size %d/ModDate (%s)/CheckSum <%s>>>"
+        % (len(data), pdf_date, checksum),
+        data,
+    )
+    spec = writer.add(
+        b"<</Type/Filespec/F %s/UF %s/Desc %s/AFRelationship/%s/EF<</F %d 0 R/UF %d 0 R>>>>"
+        % (pdf_text(name), pdf_text(name), pdf_text(description), relationship.encode(), stream, stream)
+    )
+    return name, spec
+
+
+def _xmp(title: str, moment: datetime) -> bytes:
+    when = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    tool = escape(f"clickproof {__version__}")
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        '<rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"'
+        ' xmlns:pdf="http://ns.adobe.com/pdf/1.3/">\n'
+        "<pdfaid:part>3</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance>\n"
+        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li></rdf:Alt></dc:title>\n'
+        "<dc:creator><rdf:Seq><rdf:li>clickproof</rdf:li></rdf:Seq></dc:creator>\n"
+        f"<xmp:CreateDate>{when}</xmp:CreateDate><xmp:ModifyDate>{when}</xmp:ModifyDate>"
+        f"<xmp:CreatorTool>{tool}</xmp:CreatorTool><pdf:Producer>{tool}</pdf:Producer>\n"
+        "</rdf:Description></rdf:RDF></x:xmpmeta>\n"
+        '<?xpacket end="w"?>'
+    ).encode()

@@ -18,7 +18,7 @@ class EvidenceRecords:
         self.evidence = evidence
         # One renderer, one request at a time: the API's thread pool is large, typst compilers
         # are not thread-safe and each holds caches; single records are not a hot path.
-        self._renderer = EvidencePdfRenderer(text_cache_size=16)
+        self._renderer = EvidencePdfRenderer()
         self._lock = threading.Lock()
 
     def render(self, site: Site, activity_id: str) -> tuple[str, bytes]:
