@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pikepdf
 import pypdf
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -145,3 +146,36 @@ def test_a_very_long_value_is_truncated_visibly() -> None:
     text = "".join(page_texts(pdf)).replace("\u200b", "")
     assert "truncated: 15,000 characters" in text and "truncated: 20,000 characters" in text
     assert json.loads(attachment(pdf, "activity.json"))["custom_data"]["blob"] == "x" * 20000
+
+
+def test_certificate_pages_are_numbered_and_shaped_text_is_typeset_once() -> None:
+    renderer = EvidencePdfRenderer()
+    custom = {f"key {i:03d}": f"value {i} محمد" if i % 50 == 0 else f"value {i}" for i in range(150)}
+    record = build_record(
+        fixed_activity(custom_data=custom), fixed_context(), export=EXPORT_SCOPE, drawable=renderer.drawable
+    )
+    pdf = renderer.render(record, timestamp=TIMESTAMP)
+    compiles = renderer.snippets.compiles
+    assert renderer.render(record, timestamp=TIMESTAMP) == pdf
+    assert renderer.snippets.compiles == compiles  # the second PDF typeset nothing again
+    texts = page_texts(pdf)
+    certificate_pages = [t for t in texts if "certificate page" in t]
+    assert len(certificate_pages) >= 4
+    for number, text in enumerate(certificate_pages, start=1):
+        assert f"certificate page {number} / {len(certificate_pages)}" in text
+    assert "value 149" in "".join(certificate_pages) and "محمد" in "".join(certificate_pages)
+
+
+def test_poppler_renders_every_page_without_complaint() -> None:
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("poppler-utils is not installed (.ci/run installs it)")
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "record.pdf"
+        path.write_bytes(render(custom_data={"name": "Zoë Ёлка Ωμέγα 王芳 محمد", "n": 1}))
+        result = subprocess.run(
+            ["pdftoppm", "-r", "30", "-png", str(path), str(Path(directory) / "page")],
+            capture_output=True,
+            check=False,
+        )
+        assert result.returncode == 0 and result.stderr == b"", result.stderr
+        assert len(list(Path(directory).glob("page-*.png"))) >= 3

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
@@ -67,6 +68,14 @@ def contract_blocks(
     body: str, values: dict[str, str | None], drawable: frozenset[int] | None = None
 ) -> list[TextBlock]:
     """Blocks of the body with every merge field replaced by its value or a visible gap."""
+    return list(_cached_blocks(body, tuple(values.items()), drawable))
+
+
+@lru_cache(maxsize=256)  # every acceptance of a version with the same values: parsed once
+def _cached_blocks(
+    body: str, items: tuple[tuple[str, str | None], ...], drawable: frozenset[int] | None
+) -> tuple[TextBlock, ...]:
+    values = dict(items)
 
     def replace(match: re.Match[str]) -> str:
         value = values.get(match.group(1))
@@ -78,7 +87,7 @@ def contract_blocks(
     parser.flush()
     # Merged after parsing: a value containing "<b>" is printed as those characters, never parsed.
     # The body's own text is shown like any value (markers for controls); merged values already are.
-    return [TextBlock(b.kind, _merge(b.text, replace, drawable)) for b in parser.blocks]
+    return tuple(TextBlock(b.kind, _merge(b.text, replace, drawable)) for b in parser.blocks)
 
 
 def _merge(text: str, replace: Callable[[re.Match[str]], str], drawable: frozenset[int] | None) -> str:

@@ -9,6 +9,7 @@ in the JSON attached to the PDF. Long unbroken runs get break opportunities so l
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from typing import Any
 
@@ -16,6 +17,7 @@ MAX_DISPLAY_CHARS = 600
 MAX_LABEL_CHARS = 48
 BREAK_EVERY = 32
 _ZERO_WIDTH_SPACE = "\u200b"
+_LONG_RUN = re.compile(rf"\S{{{BREAK_EVERY + 1}}}")
 # Categories shown as markers: control, format (bidi, zero-width, BOM), surrogate, private, unassigned.
 _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
@@ -23,6 +25,10 @@ _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 def visible(text: str, drawable: frozenset[int] | None = None) -> str:
     """Replace every control/format/unassigned character, and with `drawable` every character the
     fonts cannot draw, by a visible ⟨U+XXXX⟩ marker."""
+    # str.isprintable is false for every category shown as a marker (and for spaces other than
+    # U+0020): most values need no character by character look.
+    if text.isprintable() and (drawable is None or drawable.issuperset(map(ord, text))):
+        return text
     out: list[str] = []
     for ch in text:
         shown = ch == " " or (ch.isprintable() and unicodedata.category(ch) not in _HIDDEN_CATEGORIES)
@@ -35,6 +41,8 @@ def visible(text: str, drawable: frozenset[int] | None = None) -> str:
 
 def _breakable(text: str) -> str:
     """Insert a zero-width space into runs of more than BREAK_EVERY characters without a space."""
+    if _LONG_RUN.search(text) is None:
+        return text
     out: list[str] = []
     run = 0
     for ch in text:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Final, Literal, Protocol
 
 from clickproof.export.pdf_fonts import EmbeddedFont
@@ -79,6 +79,7 @@ class _Page:
     ops: list[bytes] = field(default_factory=list)
 
 
+@cache
 def _rgb(color: str) -> bytes:
     r, g, b = (int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))
     return b"%.3f %.3f %.3f" % (r, g, b)

@@ -38,7 +38,7 @@ from clickproof.export.font_coverage import drawable_codes
 from clickproof.export.pdf_fonts import EmbeddedFont, embedded_font, plain_codes
 from clickproof.export.pdf_objects import ObjectTemplate
 from clickproof.export.pdf_snippets import DEFAULT_SNIPPET_CACHE, TypstSnippets
-from clickproof.export.pdf_writer import PdfWriter, pdf_name, pdf_text
+from clickproof.export.pdf_writer import PdfWriter, pdf_name, pdf_text, stream_object
 
 ASSETS = Path(__file__).resolve().parent / "pdf_assets"
 FONTS = ASSETS / "fonts"
@@ -49,6 +49,7 @@ FONT_FILES: Final[dict[FontRole, str]] = {
 }
 PDF_STANDARD: Final[Literal["a-3b"]] = "a-3b"
 DEFAULT_TEXT_CACHE = 256
+FONT_CACHE = 64
 ACTIVITY_NOTE = "The activity's exact values, canonical JSON; its SHA-256 is printed on this page."
 CONTEXT_NOTE = "Site, signer, contract, version and group as printed on this page."
 
@@ -64,6 +65,7 @@ class EvidencePdfRenderer:
         self.texts = _compiler("contract_text.typ")
         self.text_cache_size = DEFAULT_TEXT_CACHE if shared else 0
         self._cache: OrderedDict[str, ObjectTemplate] = OrderedDict()
+        self._font_cache: OrderedDict[tuple[FontRole, tuple[int, ...]], tuple[bytes, ...]] = OrderedDict()
         self.text_renders = 0
         self.fonts: dict[FontRole, EmbeddedFont] = {
             role: embedded_font(FONTS / name) for role, name in FONT_FILES.items()
@@ -137,38 +139,20 @@ class EvidencePdfRenderer:
 
     def _font(self, writer: PdfWriter, role: FontRole, gids: list[int]) -> int:
         """A Type 0 font with the subset of `role`'s face drawing `gids`; glyph ids are CIDs."""
-        font = self.fonts[role]
-        scale = 1000 / font.metrics.units_per_em
-        m = font.metrics
-        name = pdf_name(f"{font.subset_tag(gids)}+{font.postscript_name}")
-        program = font.subset_program(gids)
-        file = writer.add_stream(b"/Length1 %d" % len(program), program)
-        descriptor = writer.add(
-            b"<</Type/FontDescriptor/FontName%s/Flags 32/FontBBox[%d %d %d %d]/ItalicAngle 0"
-            b"/Ascent %d/Descent %d/CapHeight %d/StemV 80/FontFile2 %d 0 R>>"
-            % (
-                name,
-                round(m.bbox[0] * scale),
-                round(m.bbox[1] * scale),
-                round(m.bbox[2] * scale),
-                round(m.bbox[3] * scale),
-                round(m.ascent * scale),
-                round(m.descent * scale),
-                round(m.cap_height * scale),
-                file,
-            )
-        )
-        widths = b"".join(b"%d[%d]" % (gid, round(font.advances[gid] * scale)) for gid in gids)
-        descendant = writer.add(
-            b"<</Type/Font/Subtype/CIDFontType2/BaseFont%s/CIDSystemInfo<</Registry (Adobe)"
-            b"/Ordering (Identity)/Supplement 0>>/FontDescriptor %d 0 R/DW 1000/W[%s]/CIDToGIDMap/Identity>>"
-            % (name, descriptor, widths)
-        )
-        to_unicode = writer.add_stream(b"", font.to_unicode(gids))
-        return writer.add(
-            b"<</Type/Font/Subtype/Type0/BaseFont%s/Encoding/Identity-H/DescendantFonts[%d 0 R]/ToUnicode %d 0 R>>"
-            % (name, descendant, to_unicode)
-        )
+        key = (role, tuple(gids))
+        objects = self._font_cache.get(key)
+        if objects is None:
+            objects = _font_objects(self.fonts[role], gids)
+            if self.text_cache_size > 0:  # bold and mono text is nearly always the same glyphs
+                self._font_cache[key] = objects
+                while len(self._font_cache) > FONT_CACHE:
+                    self._font_cache.popitem(last=False)
+        program, descriptor, descendant, to_unicode, font = objects
+        file = writer.add(program)
+        descriptor_number = writer.add(descriptor % file)
+        descendant_number = writer.add(descendant % descriptor_number)
+        to_unicode_number = writer.add(to_unicode)
+        return writer.add(font % (descendant_number, to_unicode_number))
 
     def _text_pages(self, record: EvidenceRecord, timestamp: int) -> ObjectTemplate:
         key = f"{record.text_key}:{timestamp}"
@@ -186,6 +170,45 @@ class EvidencePdfRenderer:
             while len(self._cache) > self.text_cache_size:
                 self._cache.popitem(last=False)
         return template
+
+
+def _font_objects(font: EmbeddedFont, gids: list[int]) -> tuple[bytes, bytes, bytes, bytes, bytes]:
+    """Bodies of a font's five objects; references to each other left as %d to fill in order:
+    font program, descriptor (program), CID font (descriptor), ToUnicode, Type 0 (CID font, ToUnicode)."""
+    scale = 1000 / font.metrics.units_per_em
+    m = font.metrics
+    name = pdf_name(f"{font.subset_tag(gids)}+{font.postscript_name}")
+    program = font.subset_program(gids)
+    descriptor = (
+        b"<</Type/FontDescriptor/FontName%s/Flags 32/FontBBox[%d %d %d %d]/ItalicAngle 0"
+        b"/Ascent %d/Descent %d/CapHeight %d/StemV 80/FontFile2 "
+        % (
+            name,
+            round(m.bbox[0] * scale),
+            round(m.bbox[1] * scale),
+            round(m.bbox[2] * scale),
+            round(m.bbox[3] * scale),
+            round(m.ascent * scale),
+            round(m.descent * scale),
+            round(m.cap_height * scale),
+        )
+    ) + b"%d 0 R>>"
+    widths = b"".join(b"%d[%d]" % (gid, round(font.advances[gid] * scale)) for gid in gids)
+    descendant = (
+        b"<</Type/Font/Subtype/CIDFontType2/BaseFont%s/CIDSystemInfo<</Registry (Adobe)"
+        b"/Ordering (Identity)/Supplement 0>>/DW 1000/W[%s]/CIDToGIDMap/Identity/FontDescriptor "
+        % (name, widths)
+    ) + b"%d 0 R>>"
+    font_dict = (b"<</Type/Font/Subtype/Type0/BaseFont%s/Encoding/Identity-H" % name) + (
+        b"/DescendantFonts[%d 0 R]/ToUnicode %d 0 R>>"
+    )
+    return (
+        stream_object(b"/Length1 %d" % len(program), program),
+        descriptor,
+        descendant,
+        stream_object(b"", font.to_unicode(gids)),
+        font_dict,
+    )
 
 
 def _compiler(template: str) -> typst.Compiler:

@@ -30,6 +30,14 @@ def pdf_name(name: str) -> bytes:
     return bytes(out)
 
 
+def stream_object(dictionary: bytes, data: bytes, *, compress: bool = True) -> bytes:
+    """A stream object's body; `dictionary` is the entries between << and >>, without /Length."""
+    if compress:
+        data = zlib.compress(data, 6)
+        dictionary += b"/Filter/FlateDecode"
+    return b"<<%s/Length %d>>\nstream\n%s\nendstream" % (dictionary, len(data), data)
+
+
 class PdfWriter:
     def __init__(self) -> None:
         self._bodies: list[bytes | None] = []
@@ -48,10 +56,7 @@ class PdfWriter:
 
     def add_stream(self, dictionary: bytes, data: bytes, *, compress: bool = True) -> int:
         """A stream object; `dictionary` is the entries between << and >>, without /Length."""
-        if compress:
-            data = zlib.compress(data, 6)
-            dictionary += b"/Filter/FlateDecode"
-        return self.add(b"<<%s/Length %d>>\nstream\n%s\nendstream" % (dictionary, len(data), data))
+        return self.add(stream_object(dictionary, data, compress=compress))
 
     def add_template(self, template: ObjectTemplate, parent: int | None = None) -> list[int]:
         """Copies the template's objects in; returns the numbers of its roots."""
