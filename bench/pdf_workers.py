@@ -15,6 +15,7 @@ Exit status: 0 when the target is met, 1 when it is missed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -45,8 +46,9 @@ def seed(home: Path, activities: int) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-def export_once(home: Path, token: str, workers: int) -> tuple[float, int, int]:
-    """Seconds from POST to success, PDFs, peak RSS of the server process."""
+def export_once(home: Path, token: str, workers: int) -> tuple[float, int, int, int]:
+    """Seconds from POST to success, PDFs, peak RSS of the server process and of its largest
+    child (the render processes of a server with several workers)."""
     port = free_port()
     env = {**os.environ, "CLICKPROOF_HOME": str(home), "CLICKPROOF_WORKERS": str(workers)}
     with open(BENCH_DIR / "out" / f"pdf-workers-{workers}.log", "ab") as log:
@@ -60,6 +62,7 @@ def export_once(home: Path, token: str, workers: int) -> tuple[float, int, int]:
             start = (datetime.now(UTC) - timedelta(days=100)).isoformat()
             process = psutil.Process(server.pid)
             peak = 0
+            child_peak = 0
             began = time.perf_counter()
             job = client.post(
                 "/v1.1/extract/evidence",
@@ -67,13 +70,16 @@ def export_once(home: Path, token: str, workers: int) -> tuple[float, int, int]:
             ).json()
 
             def sample() -> None:
-                nonlocal peak
+                nonlocal peak, child_peak
                 peak = max(peak, process.memory_info().rss)
+                for child in process.children(recursive=True):
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        child_peak = max(child_peak, child.memory_info().rss)
 
             job = follow_job(client, job, 0.5, sample)
             seconds = time.perf_counter() - began
             pdfs = sum(f["rows"] for f in job["data"]["files"] if f["name"].endswith(".zip"))
-            return seconds, pdfs, peak
+            return seconds, pdfs, peak, child_peak
         finally:
             server.terminate()
             server.wait(30)
@@ -89,11 +95,12 @@ def main() -> int:
     times: dict[int, list[float]] = {1: [], 2: []}
     for number in range(1, args.rounds + 1):
         for workers in (1, 2):
-            seconds, pdfs, peak = export_once(args.home, token, workers)
+            seconds, pdfs, peak, child_peak = export_once(args.home, token, workers)
             times[workers].append(seconds)
             print(
                 f"round {number}, {workers} worker(s): {pdfs} PDFs in {seconds:.1f} s "
-                f"({pdfs / seconds:.1f}/s), server peak RSS {peak / 1e6:.0f} MB",
+                f"({pdfs / seconds:.1f}/s), server peak RSS {peak / 1e6:.0f} MB, "
+                f"largest child {child_peak / 1e6:.0f} MB",
                 flush=True,
             )
     one, two = statistics.median(times[1]), statistics.median(times[2])

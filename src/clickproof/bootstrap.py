@@ -76,6 +76,7 @@ class System:
 
     def close(self) -> None:
         self.stop_background()
+        self.runner.close()
         self.engine.dispose()
 
 
@@ -116,6 +117,7 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
             zip_part_bytes=settings.zip_part_bytes,
             postgres_csv=settings.postgres_csv,
             pdf_chunk_rows=settings.pdf_chunk_rows,
+            render_processes=settings.pdf_render_processes,
         ),
         keys,
     )

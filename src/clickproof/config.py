@@ -66,6 +66,16 @@ class Settings(BaseSettings):
         ge=1,
         description="Evidence-PDF exports with more activities are cut into chunks of this many that workers render in parallel.",
     )
+    pdf_processes: int | None = Field(
+        default=None,
+        ge=0,
+        le=64,
+        description=(
+            "Child processes that render evidence PDFs for this process's workers (rendering is "
+            "Python work: threads would share one core). Unset: as many as `workers` when there "
+            "are 2 or more, else 0 (render in the worker thread)."
+        ),
+    )
     postgres_csv: Literal["arrow", "copy"] = Field(
         default="arrow",
         description=(
@@ -108,6 +118,12 @@ class Settings(BaseSettings):
     @property
     def queue_path(self) -> Path:
         return self.resolved_home / "queue.db"
+
+    @property
+    def pdf_render_processes(self) -> int:
+        if self.pdf_processes is not None:
+            return self.pdf_processes
+        return self.workers if self.workers > 1 else 0
 
     @property
     def effective_public_url(self) -> str:

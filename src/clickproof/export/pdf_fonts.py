@@ -74,9 +74,11 @@ class EmbeddedFont:
             bbox=(head.xMin, head.yMin, head.xMax, head.yMax),
         )
         self.postscript_name: str = font["name"].getDebugName(6) or path.stem
-        self._head = font.getTableData("head")
-        self._hhea = font.getTableData("hhea")
-        self._maxp = font.getTableData("maxp")
+        # The tables as stored in the file: compiling them again would stamp the current time
+        # into head.modified and make subsets differ between processes.
+        self._head = bytes(font.reader["head"])
+        self._hhea = bytes(font.reader["hhea"])
+        self._maxp = bytes(font.reader["maxp"])
         self._glyphs: dict[int, tuple[bytes, int]] = {0: self._outline(0)}
         # Advance of each drawable character in font units; the zero-width space is a break only.
         self.char_advance: dict[str, int] = {chr(code): self.advances[gid] for code, gid in self.cmap.items()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO, cast
@@ -34,7 +34,7 @@ from clickproof.evidence.manifest import (
     manifest_body,
     signed_manifest,
 )
-from clickproof.evidence.record import ExportScope, build_record
+from clickproof.evidence.record import ExportScope
 from clickproof.export.attempt import LeaseLostError, StopRequestedError
 from clickproof.export.chunked_csv import ChunkedCsvExport
 from clickproof.export.csv_query import CsvQuery, OutputColumn, build_csv_query
@@ -43,6 +43,7 @@ from clickproof.export.hashing_writer import HashingWriter
 from clickproof.export.pdf_renderer import EvidencePdfRenderer
 from clickproof.export.postgres_arrow import export_postgres_arrow
 from clickproof.export.postgres_copy import export_postgres_csv
+from clickproof.export.render_pool import Pair, RenderPool, render_pairs
 from clickproof.export.row_source import stream_batches
 from clickproof.export.sqlite_csv_process import export_sqlite_csv
 from clickproof.export.zip_parts import ZipPart, ZipPartWriter
@@ -57,6 +58,7 @@ from clickproof.store.export_chunks import PDF, Chunk, ChunkStore
 from clickproof.store.export_jobs import ExportJobStore
 
 log = logging.getLogger("clickproof.export")
+IN_THREAD_PDFS = 64  # exports this small are rendered in the worker thread, never waiting for a pool
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class RunnerSettings:
     zip_part_bytes: int = 512 * 1024 * 1024
     postgres_csv: str = "arrow"  # or "copy" (config.Settings.postgres_csv)
     pdf_chunk_rows: int = 1_000
+    render_processes: int = 0  # evidence PDFs rendered in this many child processes; 0: in the thread
 
 
 def csv_file_name(job_id: str) -> str:
@@ -112,8 +115,10 @@ class ExportRunner:
         self.activities = ActivityStore(engine)
         self.clock = clock
         self.stopping = threading.Event()
-        self._local = threading.local()
+        self._renderer: EvidencePdfRenderer | None = None
+        self._render_lock = threading.Lock()
         self.dispatch_chunk: Callable[[str, int], None] = lambda _job_id, _position: None
+        self.render_pool = RenderPool(settings.render_processes) if settings.render_processes > 0 else None
         self.chunked = ChunkedCsvExport(
             engine=engine,
             blobs=blobs,
@@ -125,13 +130,27 @@ class ExportRunner:
             stopping=self.stopping,
         )
 
+    def close(self) -> None:
+        if self.render_pool is not None:
+            self.render_pool.close()
+
     def renderer(self) -> EvidencePdfRenderer:
-        """This thread's renderer (typst compilers are not shared between threads)."""
-        renderer: EvidencePdfRenderer | None = getattr(self._local, "renderer", None)
-        if renderer is None:
-            renderer = EvidencePdfRenderer()
-            self._local.renderer = renderer
-        return renderer
+        """The renderer of this process's worker threads: one, used under `_render_lock` (its
+        typst compilers are not thread-safe, and rendering holds the interpreter lock anyway;
+        processes with several workers render in `render_pool`)."""
+        with self._render_lock:
+            if self._renderer is None:
+                self._renderer = EvidencePdfRenderer()
+            return self._renderer
+
+    def _render_here(
+        self, pairs: Iterator[Pair], scope: ExportScope, timestamp: int
+    ) -> Iterator[tuple[str, bytes]]:
+        renderer = self.renderer()
+        for pair in pairs:
+            with self._render_lock:
+                rendered = next(render_pairs(renderer, (pair,), scope, timestamp))
+            yield rendered
 
     def run(self, job_id: str, owner: str) -> None:
         job = self.jobs.claim(
@@ -349,25 +368,33 @@ class ExportRunner:
         job: ExportJob,
         writer: ZipPartWriter,
         on_pdf: Callable[[int], None],
+        expected: int,
         positions: ColumnElement[bool] | None = None,
     ) -> int:
-        """Render the export's activities (those at `positions`, or all) into `writer`, in order."""
+        """Render the export's activities (those at `positions`, or all: about `expected`) into
+        `writer`, in order."""
         data = job.data
-        renderer = self.renderer()
         timestamp = document_timestamp(job)
         scope = self._pdf_scope(job)
+        pairs = iter(
+            self.evidence.stream(
+                account_id=job.account_id,
+                site_id=job.site_id,
+                start=scope.start,
+                end=scope.end,
+                filter_node=parse_filter(data.get("filter")),
+                sort=parse_sort(data["sort"]),
+                positions=positions,
+            )
+        )
+        pool = self.render_pool
+        if pool is not None and (pool.started or expected > IN_THREAD_PDFS):
+            rendered = pool.render(pairs, scope, timestamp)
+        else:  # a small export never waits for child processes to start
+            rendered = self._render_here(pairs, scope, timestamp)
         done = 0
-        for activity, context in self.evidence.stream(
-            account_id=job.account_id,
-            site_id=job.site_id,
-            start=scope.start,
-            end=scope.end,
-            filter_node=parse_filter(data.get("filter")),
-            sort=parse_sort(data["sort"]),
-            positions=positions,
-        ):
-            record = build_record(activity, context, export=scope, drawable=renderer.drawable)
-            writer.add(pdf_entry_name(activity.id), renderer.render(record, timestamp=timestamp))
+        for activity_id, pdf in rendered:
+            writer.add(pdf_entry_name(activity_id), pdf)
             done += 1
             on_pdf(done)  # throttled: a database write about once a second
             if done % 25 == 0:
@@ -403,7 +430,7 @@ class ExportRunner:
                 job, lambda n: pdf_part_name(job.id, n), lambda name: f"{job.id}/{name}"
             )
             try:
-                self._write_pdfs(job, writer, progress.beat)
+                self._write_pdfs(job, writer, progress.beat, count)
                 parts = writer.close()
             except BaseException:
                 writer.abort()
@@ -444,7 +471,13 @@ class ExportRunner:
             lambda name: f"{job.id}/parts/{name}",
         )
         try:
-            done = self._write_pdfs(job, writer, beat, query.chunk_where(*self.chunked.bounds(query, chunk)))
+            done = self._write_pdfs(
+                job,
+                writer,
+                beat,
+                self.settings.pdf_chunk_rows,
+                query.chunk_where(*self.chunked.bounds(query, chunk)),
+            )
             parts = writer.close()
         except LeaseLostError:
             writer.abort()
