@@ -77,6 +77,7 @@ class System:
     def close(self) -> None:
         self.stop_background()
         self.runner.close()
+        self.imports.close()
         self.engine.dispose()
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from clickproof.bootstrap import build_system
 from clickproof.services.demo_data import seed_demo
+from clickproof.store.chain import family_fields
 from clickproof.store.tables import activities
 from tests.conftest import make_settings
 from tests.databases import empty_postgres
@@ -39,13 +40,7 @@ def export_bytes(home: Path, database_url: str, **settings: Any) -> bytes:
                     update(activities).where(activities.c.id == activity_id).values(custom_data=custom)
                 )
             # …and their keys and kinds, as the write path records them
-            system.activities.record_fields(
-                conn,
-                [
-                    {"site_id": demo.site_id, "connection_data": {}, "custom_data": c, "render_data": {}}
-                    for c in TRICKY
-                ],
-            )
+            system.activities.record_fields(conn, [(demo.site_id, family_fields({}, c, {})) for c in TRICKY])
         body = {
             "start_date": (NOW - timedelta(days=100)).isoformat(),
             "standard_all": True,

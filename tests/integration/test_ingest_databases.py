@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -19,6 +20,7 @@ from clickproof.services import imports
 from clickproof.services.demo_data import DEMO_SITE_ACCESS_ID, seed_demo
 from clickproof.services.imports import ImportFormat
 from clickproof.store.activities import ActivityStore
+from clickproof.store.chain import family_fields
 from clickproof.store.chain_verify import verify_site
 from clickproof.store.database import alembic_config, create_db_engine
 from clickproof.store.tables import activities, chain_heads, versions
@@ -83,10 +85,12 @@ def test_import_twice_adds_nothing(system: System) -> None:
     assert verify_site(system.engine, demo.site_id).links == 120
 
 
+@pytest.mark.parametrize("in_process_rows", [imports.IN_PROCESS_ROWS, 300], ids=["here", "children"])
 def test_a_file_larger_than_memory_is_read_once_and_written_in_order(
-    system: System, monkeypatch: pytest.MonkeyPatch
+    system: System, monkeypatch: pytest.MonkeyPatch, in_process_rows: int
 ) -> None:
     monkeypatch.setattr(imports, "MEMORY_ROWS", 7)  # the valid rows go to the spool file
+    system.imports.in_process_rows = in_process_rows  # 300: the other rows validated in children
     demo = seed_demo(system.engine, system.tenants, system.activities, activities=0, seed=2)
     site = system.tenants.site(demo.site_id)
     assert site is not None
@@ -104,10 +108,19 @@ def test_a_file_larger_than_memory_is_read_once_and_written_in_order(
         opened += 1
         return io.StringIO("".join(lines))
 
-    bad = [*lines[:2_000], '{"id": "nope"}\n', *lines[2_000:]]
+    bad = [
+        *lines[:2_000],
+        '{"id": "nope"}\n',
+        *lines[2_000:2_100],
+        '{"id": "nan", "x": NaN}\n',
+        *lines[2_100:],
+    ]
+    bad[2_050] = bad[2_050].replace('"displayed"', '"displayed", "custom_data": {"n": NaN}')
     with pytest.raises(imports.ImportRejectedError) as rejected:
         system.imports.run(site, lambda: io.StringIO("".join(bad)), ImportFormat.JSONL, batch_size=500)
     assert "line 2001" in rejected.value.message and system.activities.count(demo.site_id) == 0
+    assert [(p.line, p.field) for p in rejected.value.problems] == [(2001, "id"), (2051, None), (2102, "x")]
+    assert "finite" in rejected.value.problems[1].message
     report = system.imports.run(site, opener, ImportFormat.JSONL, batch_size=500)
     assert (report.rows, report.imported, opened) == (2_345, 2_345, 1)
     with system.engine.connect() as conn:
@@ -157,7 +170,7 @@ def test_writes_record_the_kinds_of_family_values(system: System) -> None:
 
 def test_keys_and_kinds_of_a_rolled_back_write_are_recorded_again(system: System) -> None:
     demo = seed_demo(system.engine, system.tenants, system.activities, activities=0, seed=4)
-    row = {"site_id": demo.site_id, "connection_data": {}, "custom_data": {"tier": 2}, "render_data": {}}
+    row = (demo.site_id, family_fields({}, {"tier": 2}, {}))
     with pytest.raises(RuntimeError), system.engine.begin() as conn:
         system.activities.record_fields(conn, [row])
         raise RuntimeError("the transaction fails after the fields were written")
@@ -168,3 +181,33 @@ def test_keys_and_kinds_of_a_rolled_back_write_are_recorded_again(system: System
     with system.engine.begin() as conn:  # known now: nothing to write
         system.activities.record_fields(conn, [row])
         assert "clickproof.pending_fields" not in conn.info
+
+
+def test_rows_stored_after_validation_are_skipped_when_written(system: System) -> None:
+    """A concurrent import stored some rows after this one validated them: they are skipped when
+    written (the check under the chain lock)."""
+    demo = seed_demo(system.engine, system.tenants, system.activities, activities=0, seed=2)
+    site = system.tenants.site(demo.site_id)
+    assert site is not None
+    with system.engine.connect() as conn:
+        version = conn.execute(select(versions.c.id).where(versions.c.contract_id == 1).limit(1)).scalar_one()
+    lines = [
+        json.dumps({"id": f"{i + 1:024x}", "event_type": "displayed", "contract": 1, "version": version})
+        + "\n"
+        for i in range(300)
+    ]
+    system.imports.run(site, lambda: io.StringIO("".join(lines[100:150])), ImportFormat.JSONL)
+    original = system.imports._validate
+
+    def validate_then_race(*args: Any, **kwargs: Any) -> Any:
+        rows, stored = original(*args, **kwargs)
+        system.imports._validate = original  # type: ignore[method-assign]
+        system.imports.run(site, lambda: io.StringIO("".join(lines[140:260])), ImportFormat.JSONL)
+        return rows, stored
+
+    system.imports._validate = validate_then_race  # type: ignore[method-assign]
+    report = system.imports.run(site, lambda: io.StringIO("".join(lines)), ImportFormat.JSONL, batch_size=200)
+    assert system.activities.count(demo.site_id) == 300, system.activities.count(demo.site_id)
+    assert (report.rows, report.imported) == (300, 300 - 50 - 110)
+    assert system.activities.count(demo.site_id) == 300
+    assert verify_site(system.engine, demo.site_id).ok

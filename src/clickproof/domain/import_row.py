@@ -45,6 +45,9 @@ class RowError(Exception):
         self.field = field
         self.message = message
 
+    def __reduce__(self) -> tuple[type[RowError], tuple[str | None, str]]:
+        return RowError, (self.field, self.message)  # crosses to and from child processes
+
 
 @dataclass(frozen=True)
 class ImportRow:

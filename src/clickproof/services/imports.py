@@ -1,8 +1,11 @@
 """Bulk import of activities from JSONL or CSV (including Ironclad's own CSV exports).
 
 The file is read once: every row is validated (nothing is written if any row fails; errors
-carry line numbers) and kept (services/row_spool: in memory while few, then in a private temp
-file); then the rows are written through the hash chain in transactions of `batch_size` rows.
+carry line numbers), prepared for the hash chain (store/chain.prepare: its stored values, hashes
+and canonical record) and kept (services/row_spool: in memory while few, then in a private temp
+file); then the rows are linked and written in transactions of `batch_size` rows. Validating
+and preparing is most of the work: beyond the first rows of a file it runs in child processes,
+in order (clickproof/process_pool.py).
 Rows whose id is stored already are skipped, so importing a file again adds nothing and an
 interrupted import is finished by running it again.
 """
@@ -11,11 +14,14 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
+from itertools import islice
 from typing import Any, TextIO
 
 from sqlalchemy import Engine
@@ -24,16 +30,22 @@ from clickproof.domain.activity import Activity
 from clickproof.domain.import_row import ImportRow, RowError, check_columns, from_csv, parse_row
 from clickproof.domain.timestamps import utc_now
 from clickproof.errors import FieldProblem, ValidationError
+from clickproof.process_pool import SpawnPool
 from clickproof.services.catalog_cache import SiteCatalog, load_site_catalog
 from clickproof.services.row_spool import RowSpool
 from clickproof.store import chain
 from clickproof.store.activities import ActivityStore
 from clickproof.store.catalog import CatalogStore
+from clickproof.store.chain import PreparedActivity, prepare
 from clickproof.store.tenants import Site
 
 MAX_REPORTED_ERRORS = 100
 MEMORY_ROWS = 50_000  # validated rows kept in memory; more go to a private temp file
 DEFAULT_BATCH_ROWS = 10_000
+IN_PROCESS_ROWS = 20_000  # rows of a file validated here; a bigger file's others in child processes
+POOL_BATCH_ROWS = 2_000
+POOL_IN_FLIGHT = 4
+FOREIGN_CHECK_ROWS = 5_000
 csv.field_size_limit(16 * 1024 * 1024)
 
 
@@ -56,40 +68,57 @@ class ImportReport:
 Opener = Callable[[], TextIO]
 
 
-def read_documents(stream: TextIO, fmt: ImportFormat) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
-    """(line number, row document or the error that makes it unreadable), in file order."""
+Item = str | list[str] | RowError  # a JSONL line, a CSV record's cells, or why it is unreadable
+
+
+@dataclass(frozen=True)
+class Source:
+    """The rows of a file as read, before any is understood: the CSV header, then the items."""
+
+    header: tuple[str, ...] | None
+    items: Iterator[tuple[int, Item]]
+
+
+def read_items(stream: TextIO, fmt: ImportFormat) -> Source:
+    """(line number, item) in file order; a CSV header is checked here, once."""
     if fmt is ImportFormat.JSONL:
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            try:
-                doc = json.loads(line)
-            except ValueError as exc:
-                yield number, RowError(None, f"not valid JSON: {str(exc)[:100]}")
-                continue
-            yield number, doc if isinstance(doc, dict) else RowError(None, "each line must be a JSON object")
-        return
+        return Source(None, ((n, line) for n, line in enumerate(stream, start=1) if line.strip()))
     reader = csv.reader(stream)
     header = next(reader, None)
     if header is None:
-        return
+        return Source(None, iter(()))
     if len(set(header)) != len(header):
-        yield 1, RowError(None, "the header names a column twice")
-        return
+        return Source(None, iter([(1, RowError(None, "the header names a column twice"))]))
     try:
         check_columns(header)
     except RowError as exc:
-        yield 1, exc
-        return
-    previous = reader.line_num
-    for cells in reader:
-        start, previous = previous + 1, reader.line_num
-        if not cells:
-            continue
-        if len(cells) != len(header):
-            yield start, RowError(None, f"{len(cells)} cells for {len(header)} columns")
-            continue
-        yield start, from_csv(dict(zip(header, cells, strict=True)))
+        return Source(None, iter([(1, exc)]))
+
+    def records() -> Iterator[tuple[int, Item]]:
+        previous = reader.line_num
+        for cells in reader:
+            start, previous = previous + 1, reader.line_num
+            if not cells:
+                continue
+            if len(cells) != len(header):
+                yield start, RowError(None, f"{len(cells)} cells for {len(header)} columns")
+                continue
+            yield start, cells
+
+    return Source(tuple(header), records())
+
+
+def _document(item: str | list[str], header: tuple[str, ...] | None) -> dict[str, Any]:
+    if isinstance(item, list):
+        assert header is not None, "CSV cells come with their header"
+        return from_csv(dict(zip(header, item, strict=True)))
+    try:
+        doc = json.loads(item)
+    except ValueError as exc:
+        raise RowError(None, f"not valid JSON: {str(exc)[:100]}") from None
+    if not isinstance(doc, dict):
+        raise RowError(None, "each line must be a JSON object")
+    return doc
 
 
 class _SiteCatalog:
@@ -116,11 +145,51 @@ class _SiteCatalog:
         return version[1]
 
 
+@dataclass(frozen=True)
+class RowContext:
+    """What validating and preparing a row needs: the same in this process and in a child."""
+
+    header: tuple[str, ...] | None
+    catalog: _SiteCatalog
+    account_id: int
+    site_id: int
+    dialect: str
+    now: datetime
+
+
+def validate_rows(
+    context: RowContext, items: list[tuple[int, Item]]
+) -> list[tuple[int, PreparedActivity | RowError]]:
+    """Each item validated against the site's catalogue and prepared for the chain (pure: runs in
+    child processes for big files)."""
+    out: list[tuple[int, PreparedActivity | RowError]] = []
+    for line, item in items:
+        if isinstance(item, RowError):
+            out.append((line, item))
+            continue
+        try:
+            row = parse_row(_document(item, context.header))
+            version_number = context.catalog.check(row)
+            activity = _activity(context.account_id, context.site_id, row, version_number, context.now)
+            try:
+                out.append((line, prepare(activity, context.dialect)))
+            except ValueError:
+                raise RowError(None, "numbers must be finite (no NaN or Infinity)") from None
+        except RowError as exc:
+            out.append((line, exc))
+    return out
+
+
 class ImportService:
     def __init__(self, engine: Engine, catalog: CatalogStore, store: ActivityStore) -> None:
         self.engine = engine
         self.catalog = catalog
         self.store = store
+        self.pool = SpawnPool(os.cpu_count() or 2)
+        self.in_process_rows = IN_PROCESS_ROWS
+
+    def close(self) -> None:
+        self.pool.close()
 
     def run(
         self, site: Site, opener: Opener, fmt: ImportFormat, batch_size: int = DEFAULT_BATCH_ROWS
@@ -128,14 +197,15 @@ class ImportService:
         snapshot = load_site_catalog(self.catalog, site.access_id)
         if snapshot is None:
             raise ImportRejectedError("the site does not exist", field="site_id")
-        site_catalog = _SiteCatalog(snapshot)
-        valid: RowSpool[Activity] = RowSpool(MEMORY_ROWS)
+        valid: RowSpool[PreparedActivity] = RowSpool(MEMORY_ROWS)
         try:
-            rows = self._validate(site, opener, fmt, site_catalog, valid)
+            rows, stored = self._validate(site, opener, fmt, _SiteCatalog(snapshot), valid)
             imported = 0
-            batch: list[Activity] = []
-            for activity in valid:
-                batch.append(activity)
+            batch: list[PreparedActivity] = []
+            for prepared in valid:
+                if prepared.values[0] in stored:
+                    continue
+                batch.append(prepared)
                 if len(batch) >= batch_size:
                     imported += self._write(site, batch)
                     batch = []
@@ -145,17 +215,31 @@ class ImportService:
             valid.close()
         return ImportReport(rows, imported, rows - imported)
 
-    def _rows(self, opener: Opener, fmt: ImportFormat) -> Iterator[tuple[int, ImportRow | RowError]]:
+    def _rows(
+        self, opener: Opener, fmt: ImportFormat, site: Site, site_catalog: _SiteCatalog
+    ) -> Iterator[tuple[int, PreparedActivity | RowError]]:
+        """Every row validated and prepared, in file order: the first rows here, the rest of a
+        big file in child processes (reading stays here)."""
         with opener() as stream:
             try:
-                for line, doc in read_documents(stream, fmt):
-                    if isinstance(doc, RowError):
-                        yield line, doc
-                        continue
-                    try:
-                        yield line, parse_row(doc)
-                    except RowError as exc:
-                        yield line, exc
+                source = read_items(stream, fmt)
+                context = RowContext(
+                    source.header,
+                    site_catalog,
+                    site.account_id,
+                    site.id,
+                    self.engine.dialect.name,
+                    utc_now(),
+                )
+                first = list(islice(source.items, self.in_process_rows))
+                rest = None
+                if len(first) == self.in_process_rows:  # maybe more: children start on them now
+                    rest = self.pool.map_batches(
+                        partial(validate_rows, context), source.items, POOL_BATCH_ROWS, POOL_IN_FLIGHT
+                    )
+                yield from validate_rows(context, first)
+                if rest is not None:
+                    yield from rest
             except UnicodeDecodeError:
                 yield 0, RowError(None, "the file is not valid UTF-8")
 
@@ -165,11 +249,10 @@ class ImportService:
         opener: Opener,
         fmt: ImportFormat,
         site_catalog: _SiteCatalog,
-        valid: RowSpool[Activity],
-    ) -> int:
-        """Check every row; returns the row count. The valid rows go to `valid` as the activities
-        to write, in file order."""
-        now = utc_now()
+        valid: RowSpool[PreparedActivity],
+    ) -> tuple[int, set[str]]:
+        """Check every row; returns the row count and the ids this site has stored already. The
+        valid rows go to `valid`, prepared for the chain, in file order."""
         problems: list[FieldProblem] = []
         seen: set[str] = set()
         pending: list[tuple[int, str]] = []
@@ -181,33 +264,38 @@ class ImportService:
                     FieldProblem("invalid_row", error.field, f"line {line}: {error.message}", line)
                 )
 
-        def check_foreign() -> None:
+        stored: set[str] = set()
+
+        def check_stored() -> None:
+            """Ids stored already: this site's are skipped (importing again adds nothing), another
+            site's are an error. Asked before anything is written, while the tables' statistics
+            still describe them."""
             owners = self.store.owners([i for _, i in pending])
             for line, activity_id in pending:
-                if activity_id in owners and owners[activity_id] != site.id:
+                owner = owners.get(activity_id)
+                if owner == site.id:
+                    stored.add(activity_id)
+                elif owner is not None:
                     add(line, RowError("id", f"activity {activity_id} belongs to another site"))
             pending.clear()
 
-        for line, row in self._rows(opener, fmt):
+        for line, row in self._rows(opener, fmt, site, site_catalog):
             count += 1
             if isinstance(row, RowError):
                 add(line, row)
                 continue
-            try:
-                version_number = site_catalog.check(row)
-                if row.id in seen:
-                    raise RowError("id", f"activity {row.id} appears twice in the file")
-            except RowError as exc:
-                add(line, exc)
+            activity_id = row.values[0]
+            if activity_id in seen:
+                add(line, RowError("id", f"activity {activity_id} appears twice in the file"))
                 continue
-            seen.add(row.id)
+            seen.add(activity_id)
             if not problems:  # once a row is invalid nothing is written: stop keeping rows
-                valid.append(_activity(site, row, version_number, now))
-            pending.append((line, row.id))
-            if len(pending) >= 500:
-                check_foreign()
+                valid.append(row)
+            pending.append((line, activity_id))
+            if len(pending) >= FOREIGN_CHECK_ROWS:
+                check_stored()
         if pending:
-            check_foreign()
+            check_stored()
         if problems:
             first = problems[0]
             raise ImportRejectedError(
@@ -216,24 +304,25 @@ class ImportService:
                 field=first.field,
                 problems=problems,
             )
-        return count
+        return count, stored
 
-    def _write(self, site: Site, batch: list[Activity]) -> int:
-        """One atomic batch: lock the chain, drop rows stored already, append the rest."""
+    def _write(self, site: Site, batch: list[PreparedActivity]) -> int:
+        """One atomic batch: lock the chain, drop rows stored since validation (a concurrent import
+        of the same rows), append the rest."""
         with self.engine.begin() as conn:
             chain.lock_head(conn, site.id, utc_now())
-            existing = self.store.existing_ids(conn, [a.id for a in batch])
-            fresh = [a for a in batch if a.id not in existing]
+            existing = self.store.existing_ids(conn, [p.values[0] for p in batch])
+            fresh = [p for p in batch if p.values[0] not in existing]
             return self.store.insert_many(conn, fresh) if fresh else 0
 
 
-def _activity(site: Site, row: ImportRow, version_number: int, now: datetime) -> Activity:
+def _activity(account_id: int, site_id: int, row: ImportRow, version_number: int, now: datetime) -> Activity:
     """The activity a valid row stores (created now unless the row says when)."""
     return Activity(
         id=row.id,
         uuid=row.uuid or str(uuid.uuid4()),
-        account_id=site.account_id,
-        site_id=site.id,
+        account_id=account_id,
+        site_id=site_id,
         signer_id=row.signer_id,
         group_id=row.group_id,
         contract_id=row.contract_id,

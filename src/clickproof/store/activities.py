@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from clickproof.domain.activity import Activity
-from clickproof.domain.fields import Family, json_kind
+from clickproof.domain.fields import Family
 from clickproof.store import chain
 from clickproof.store.tables import activities, field_keys, field_kinds
 
@@ -27,30 +27,30 @@ class ActivityStore:
         self._recorded: set[tuple[Any, ...]] = set()
         self._recorded_lock = threading.Lock()
 
-    def insert_many(self, conn: Connection, batch: Iterable[Activity]) -> int:
+    def insert_many(self, conn: Connection, batch: Iterable[Activity | chain.PreparedActivity]) -> int:
         """The one write path: append activities to their sites' hash chains (in the caller's
         transaction) and record the JSON keys they bring into the site's catalogue."""
         return len(self.append(conn, batch))
 
-    def append(self, conn: Connection, batch: Iterable[Activity]) -> list[dict[str, Any]]:
+    def append(
+        self, conn: Connection, batch: Iterable[Activity | chain.PreparedActivity]
+    ) -> list[chain.PreparedActivity]:
         rows = chain.append(conn, batch)
-        self.record_fields(conn, rows)
+        self.record_fields(conn, ((row.site_id, row.fields) for row in rows))
         return rows
 
-    def record_fields(self, conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
+    def record_fields(
+        self, conn: Connection, rows: Iterable[tuple[int, Iterable[tuple[str, str, str | None]]]]
+    ) -> None:
         """Record the JSON keys of stored rows in their site's catalogue, and the kinds of their
-        custom and render values."""
+        custom and render values: (site id, chain.family_fields of the row) for each row."""
         keys: set[tuple[int, str, str]] = set()
         kinds: set[tuple[int, str, str, str]] = set()
-        for row in rows:
-            site_id = row["site_id"]
-            keys.update((site_id, Family.CONNECTION.value, key) for key in row["connection_data"])
-            for family, data in ((Family.CUSTOM, row["custom_data"]), (Family.RENDER, row["render_data"])):
-                for key, value in data.items():
-                    keys.add((site_id, family.value, key))
-                    kind = json_kind(value)
-                    if kind is not None:
-                        kinds.add((site_id, family.value, key, kind))
+        for site_id, fields in rows:
+            for family, key, kind in fields:
+                keys.add((site_id, family, key))
+                if kind is not None:
+                    kinds.add((site_id, family, key, kind))
         with self._recorded_lock:
             keys -= self._recorded
             kinds -= self._recorded
@@ -97,9 +97,15 @@ class ActivityStore:
     def existing_ids(self, conn: Connection, ids: Sequence[str]) -> set[str]:
         """Which of these activity ids are stored already (in any site: ids are global)."""
         found: set[str] = set()
+        if conn.dialect.name == "postgresql":
+            # Partitions just filled by COPY have no statistics yet: the planner would scan them
+            # whole for every probe. The id index answers in microseconds; use it.
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
             found.update(conn.execute(select(activities.c.id).where(activities.c.id.in_(chunk))).scalars())
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = DEFAULT")
         return found
 
     def owners(self, ids: Sequence[str]) -> dict[str, int]:

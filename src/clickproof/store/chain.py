@@ -12,17 +12,18 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from clickproof.domain.activity import Activity, normalize_connection_data
-from clickproof.domain.chain import GENESIS, PersonalPart, link_hash, pii_hash, record_json, sha256_hex
-from clickproof.domain.timestamps import utc_now
+from clickproof.domain.chain import GENESIS, canonical_json, link_hash, record_json, sha256_hex
+from clickproof.domain.fields import Family, json_kind
+from clickproof.domain.timestamps import as_utc, format_stored, utc_now
 from clickproof.store.partitions import ensure_month_partitions
-from clickproof.store.tables import activities, chain_heads
+from clickproof.store.tables import chain_heads
 
 
 @dataclass(frozen=True)
@@ -53,68 +54,192 @@ def read_head(conn: Connection, site_id: int) -> ChainHead | None:
     return None if row is None else ChainHead(site_id, int(row.seq), str(row.hash))
 
 
-def chained_row(activity: Activity, seq: int, prev: str) -> dict[str, Any]:
-    """The stored row of an activity at position `seq` after the link `prev`, with its hashes."""
-    row: dict[str, Any] = {
-        "id": activity.id,
-        "uuid": activity.uuid,
-        "account_id": activity.account_id,
-        "site_id": activity.site_id,
-        "signer_id": activity.signer_id,
-        "group_id": activity.group_id,
-        "contract_id": activity.contract_id,
-        "version_id": activity.version_id,
-        "version_number": activity.version_number,
-        "event_type": activity.event_type,
-        "execution_method": activity.execution_method,
-        "batch": activity.batch,
-        "session": activity.session,
-        "created_time": activity.created_time,
-        "event_time": activity.event_time,
-        "test_mode": activity.test_mode,
-        "connection_data": normalize_connection_data(activity.connection_data),
-        "custom_data": activity.custom_data,
-        "render_data": activity.render_data,
-        "source": activity.source,
-        "chain_seq": seq,
-        "pii_salt": secrets.token_hex(16),
-        "prev_hash": prev,
-        "erased_time": None,
-    }
-    pii = pii_hash(
-        PersonalPart(
-            row["pii_salt"], row["signer_id"], row["connection_data"], row["custom_data"], row["render_data"]
-        )
+# Stored columns of an activity known before its place in the chain, then those of the link.
+PREPARED_COLUMNS = (
+    "id",
+    "uuid",
+    "account_id",
+    "site_id",
+    "signer_id",
+    "group_id",
+    "contract_id",
+    "version_id",
+    "version_number",
+    "event_type",
+    "execution_method",
+    "batch",
+    "session",
+    "created_time",
+    "event_time",
+    "test_mode",
+    "connection_data",
+    "custom_data",
+    "render_data",
+    "source",
+    "pii_salt",
+    "pii_hash",
+)
+LINK_COLUMNS = ("chain_seq", "content_hash", "prev_hash", "chain_hash")
+_SEQ_PLACE = ',"seq":0,'
+COPY_ROWS = 100  # on PostgreSQL, batches this large are written with COPY
+
+
+class PreparedActivity(NamedTuple):
+    """An activity ready to be linked: its stored values in the driver's form, the JSON keys it
+    brings, and its canonical record cut where the chain position goes. Preparing is the costly,
+    parallelisable part of a write (JSON, hashing); linking is two hashes. A tuple: it crosses
+    from child processes and through the import spool by the hundred thousand."""
+
+    site_id: int
+    created_time: datetime
+    values: tuple[Any, ...]  # PREPARED_COLUMNS, as bound for `dialect`
+    record_head: str
+    record_tail: str
+    fields: tuple[tuple[str, str, str | None], ...]  # (family, key, JSON kind of the value)
+
+
+def prepare(activity: Activity, dialect: str) -> PreparedActivity:
+    """Everything about the stored row that does not depend on its place in the chain. Raises
+    ValueError for values JSON cannot hold (NaN, infinities)."""
+    connection = normalize_connection_data(activity.connection_data)
+    salt = secrets.token_hex(16)
+    # Each family's canonical JSON is what is stored, and, joined, the personal part that is
+    # hashed: byte for byte `pii_hash(PersonalPart(...))`, with each family serialized once.
+    families = (
+        canonical_json(connection),
+        canonical_json(activity.custom_data),
+        canonical_json(activity.render_data),
     )
-    content = sha256_hex(record_json(row, pii))
-    row["pii_hash"] = pii
-    row["content_hash"] = content
-    row["chain_hash"] = link_hash(prev, content)
-    return row
+    pii = sha256_hex(
+        f'{{"connection_data":{families[0]},"custom_data":{families[1]},"render_data":{families[2]},'
+        f'"salt":"{salt}","signer_id":{canonical_json(activity.signer_id)}}}'
+    )
+    record = record_json(
+        {
+            "id": activity.id,
+            "uuid": activity.uuid,
+            "account_id": activity.account_id,
+            "site_id": activity.site_id,
+            "chain_seq": 0,
+            "group_id": activity.group_id,
+            "contract_id": activity.contract_id,
+            "version_id": activity.version_id,
+            "version_number": activity.version_number,
+            "event_type": activity.event_type,
+            "execution_method": activity.execution_method,
+            "batch": activity.batch,
+            "session": activity.session,
+            "created_time": activity.created_time,
+            "event_time": activity.event_time,
+            "test_mode": activity.test_mode,
+            "source": activity.source,
+        },
+        pii,
+    )
+    head, place, tail = record.partition(_SEQ_PLACE)
+    if not place:
+        raise AssertionError("the canonical record has no chain position")
+    postgres = dialect == "postgresql"
+    values = (
+        activity.id,
+        activity.uuid,
+        activity.account_id,
+        activity.site_id,
+        activity.signer_id,
+        activity.group_id,
+        activity.contract_id,
+        activity.version_id,
+        activity.version_number,
+        activity.event_type,
+        activity.execution_method,
+        activity.batch,
+        activity.session,
+        _bound_time(activity.created_time, postgres),
+        None if activity.event_time is None else _bound_time(activity.event_time, postgres),
+        bool(activity.test_mode) if postgres else int(bool(activity.test_mode)),
+        *families,
+        activity.source,
+        salt,
+        pii,
+    )
+    fields = family_fields(connection, activity.custom_data, activity.render_data)
+    return PreparedActivity(activity.site_id, activity.created_time, values, head, tail, fields)
 
 
-def append(conn: Connection, batch: Iterable[Activity]) -> list[dict[str, Any]]:
-    """Append activities to their sites' chains in this transaction; returns the stored rows."""
-    by_site: dict[int, list[Activity]] = {}
-    for activity in batch:
-        by_site.setdefault(activity.site_id, []).append(activity)
+def family_fields(
+    connection: dict[str, Any], custom: dict[str, Any], render: dict[str, Any]
+) -> tuple[tuple[str, str, str | None], ...]:
+    """(family, key, JSON kind of the value) of every key an activity brings."""
+    return (
+        *((Family.CONNECTION.value, key, None) for key in connection),
+        *((Family.CUSTOM.value, key, json_kind(value)) for key, value in custom.items()),
+        *((Family.RENDER.value, key, json_kind(value)) for key, value in render.items()),
+    )
+
+
+def _bound_time(value: datetime, postgres: bool) -> Any:
+    return as_utc(value) if postgres else format_stored(value)
+
+
+def link(prepared: PreparedActivity, seq: int, prev: str) -> tuple[Any, ...]:
+    """The stored row (PREPARED_COLUMNS then LINK_COLUMNS) at position `seq` after `prev`."""
+    content = sha256_hex(f'{prepared.record_head},"seq":{seq},{prepared.record_tail}')
+    return (*prepared.values, seq, content, prev, link_hash(prev, content))
+
+
+def chain_columns(activity: Activity, seq: int, prev: str) -> dict[str, Any]:
+    """The hash columns of an activity at position `seq` after `prev` (for rows written before
+    the chain existed: store/chain_backfill)."""
+    row = dict(
+        zip(PREPARED_COLUMNS + LINK_COLUMNS, link(prepare(activity, "sqlite"), seq, prev), strict=True)
+    )
+    return {
+        k: row[k] for k in ("chain_seq", "pii_salt", "pii_hash", "content_hash", "prev_hash", "chain_hash")
+    }
+
+
+def append(conn: Connection, batch: Iterable[Activity | PreparedActivity]) -> list[PreparedActivity]:
+    """Append activities to their sites' chains in this transaction; returns them prepared."""
+    dialect = conn.dialect.name
+    by_site: dict[int, list[PreparedActivity]] = {}
+    for item in batch:
+        prepared = item if isinstance(item, PreparedActivity) else prepare(item, dialect)
+        by_site.setdefault(prepared.site_id, []).append(prepared)
     now = utc_now()
-    stored: list[dict[str, Any]] = []
+    stored: list[PreparedActivity] = []
     for site_id in sorted(by_site):  # a fixed lock order: two multi-site writers never deadlock
         head = lock_head(conn, site_id, now)
         seq, prev = head.seq, head.hash
         rows = []
-        for activity in by_site[site_id]:
+        for prepared in by_site[site_id]:
             seq += 1
-            row = chained_row(activity, seq, prev)
-            prev = row["chain_hash"]
+            row = link(prepared, seq, prev)
+            prev = row[-1]
             rows.append(row)
-        ensure_month_partitions(conn, (row["created_time"] for row in rows))
-        conn.execute(insert(activities), rows)
+        ensure_month_partitions(conn, (p.created_time for p in by_site[site_id]))
+        _insert_rows(conn, rows)
         conn.execute(
             update(chain_heads)
             .where(chain_heads.c.site_id == site_id)
             .values(seq=seq, hash=prev, updated_time=now)
         )
-        stored.extend(rows)
+        stored.extend(by_site[site_id])
     return stored
+
+
+def _insert_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Rows in the driver's form, straight to the driver: COPY on PostgreSQL for big batches."""
+    columns = PREPARED_COLUMNS + LINK_COLUMNS
+    if conn.dialect.name == "postgresql":
+        if len(rows) >= COPY_ROWS:
+            driver = conn.connection.driver_connection
+            assert driver is not None, "a connection in a transaction has its driver connection"
+            statement = f"COPY activities ({', '.join(columns)}) FROM STDIN"
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(columns))
+    else:
+        marks = ", ".join(["?"] * len(columns))
+    conn.exec_driver_sql(f"INSERT INTO activities ({', '.join(columns)}) VALUES ({marks})", rows)

@@ -6,7 +6,7 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from clickproof.domain.activity import Activity
 from clickproof.domain.timestamps import utc_now
-from clickproof.store.chain import chained_row, lock_head
+from clickproof.store.chain import chain_columns, lock_head
 from clickproof.store.tables import activities, chain_heads
 
 _HASH_COLUMNS = ("chain_seq", "pii_salt", "pii_hash", "content_hash", "prev_hash", "chain_hash")
@@ -29,7 +29,7 @@ def chain_unchained(conn: Connection) -> int:
             data = row._asdict()
             fields = {k: data[k] for k in Activity.__dataclass_fields__ if k in data}
             seq += 1
-            chained = chained_row(Activity(**fields), seq, prev)
+            chained = chain_columns(Activity(**fields), seq, prev)
             prev = chained["chain_hash"]
             updates.append({"b_id": row.id, **{k: chained[k] for k in _HASH_COLUMNS}})
         if updates:
