@@ -327,6 +327,14 @@ def bench_database(kind: str, args: argparse.Namespace) -> None:
                 ),
                 flush=True,
             )
+            floor = subprocess.run(
+                [sys.executable, str(Path(__file__).with_name("import_floor.py")), str(args.import_rows)],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            print(floor.stdout.strip().splitlines()[-1], flush=True)
             started = time.monotonic()
             verified = run(env, "verify-chain")
             print(

@@ -217,7 +217,7 @@ def append(conn: Connection, batch: Iterable[Activity | PreparedActivity]) -> li
             prev = row[-1]
             rows.append(row)
         ensure_month_partitions(conn, (p.created_time for p in by_site[site_id]))
-        _insert_rows(conn, rows)
+        insert_rows(conn, rows)
         conn.execute(
             update(chain_heads)
             .where(chain_heads.c.site_id == site_id)
@@ -227,7 +227,7 @@ def append(conn: Connection, batch: Iterable[Activity | PreparedActivity]) -> li
     return stored
 
 
-def _insert_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+def insert_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     """Rows in the driver's form, straight to the driver: COPY on PostgreSQL for big batches."""
     columns = PREPARED_COLUMNS + LINK_COLUMNS
     if conn.dialect.name == "postgresql":
