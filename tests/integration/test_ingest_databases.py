@@ -17,13 +17,14 @@ from clickproof.bootstrap import System, build_system
 from clickproof.domain.fields import Family
 from clickproof.domain.send_request import parse_lookup, parse_send
 from clickproof.services import imports
-from clickproof.services.demo_data import DEMO_SITE_ACCESS_ID, seed_demo
+from clickproof.services.demo_data import DEMO_SITE_ACCESS_ID, DemoResult, seed_demo
 from clickproof.services.imports import ImportFormat
 from clickproof.store.activities import ActivityStore
 from clickproof.store.chain import family_fields
 from clickproof.store.chain_verify import verify_site
 from clickproof.store.database import alembic_config, create_db_engine
 from clickproof.store.tables import activities, chain_heads, versions
+from clickproof.store.tenants import Site
 from tests.conftest import make_settings
 from tests.support.postgres import scratch_database
 
@@ -85,12 +86,8 @@ def test_import_twice_adds_nothing(system: System) -> None:
     assert verify_site(system.engine, demo.site_id).links == 120
 
 
-@pytest.mark.parametrize("in_process_rows", [imports.IN_PROCESS_ROWS, 300], ids=["here", "children"])
-def test_a_file_larger_than_memory_is_read_once_and_written_in_order(
-    system: System, monkeypatch: pytest.MonkeyPatch, in_process_rows: int
-) -> None:
-    monkeypatch.setattr(imports, "MEMORY_ROWS", 7)  # the valid rows go to the spool file
-    system.imports.in_process_rows = in_process_rows  # 300: the other rows validated in children
+def import_lines(system: System, count: int) -> tuple[DemoResult, Site, list[str]]:
+    """A demo site without activities and `count` JSONL rows for it, ids 1, 2, 3, …"""
     demo = seed_demo(system.engine, system.tenants, system.activities, activities=0, seed=2)
     site = system.tenants.site(demo.site_id)
     assert site is not None
@@ -99,8 +96,18 @@ def test_a_file_larger_than_memory_is_read_once_and_written_in_order(
     lines = [
         json.dumps({"id": f"{i + 1:024x}", "event_type": "displayed", "contract": 1, "version": version})
         + "\n"
-        for i in range(2_345)
+        for i in range(count)
     ]
+    return demo, site, lines
+
+
+@pytest.mark.parametrize("in_process_rows", [imports.IN_PROCESS_ROWS, 300], ids=["here", "children"])
+def test_a_file_larger_than_memory_is_read_once_and_written_in_order(
+    system: System, monkeypatch: pytest.MonkeyPatch, in_process_rows: int
+) -> None:
+    monkeypatch.setattr(imports, "MEMORY_ROWS", 7)  # the valid rows go to the spool file
+    system.imports.in_process_rows = in_process_rows  # 300: the other rows validated in children
+    demo, site, lines = import_lines(system, 2_345)
     opened = 0
 
     def opener() -> io.StringIO:
@@ -186,16 +193,7 @@ def test_keys_and_kinds_of_a_rolled_back_write_are_recorded_again(system: System
 def test_rows_stored_after_validation_are_skipped_when_written(system: System) -> None:
     """A concurrent import stored some rows after this one validated them: they are skipped when
     written (the check under the chain lock)."""
-    demo = seed_demo(system.engine, system.tenants, system.activities, activities=0, seed=2)
-    site = system.tenants.site(demo.site_id)
-    assert site is not None
-    with system.engine.connect() as conn:
-        version = conn.execute(select(versions.c.id).where(versions.c.contract_id == 1).limit(1)).scalar_one()
-    lines = [
-        json.dumps({"id": f"{i + 1:024x}", "event_type": "displayed", "contract": 1, "version": version})
-        + "\n"
-        for i in range(300)
-    ]
+    demo, site, lines = import_lines(system, 300)
     system.imports.run(site, lambda: io.StringIO("".join(lines[100:150])), ImportFormat.JSONL)
     original = system.imports._validate
 

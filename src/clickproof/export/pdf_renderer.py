@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections import OrderedDict
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -26,6 +25,7 @@ import typst
 
 from clickproof import __version__
 from clickproof.evidence.record import EvidenceRecord
+from clickproof.export.bounded_cache import BoundedCache
 from clickproof.export.certificate_layout import (
     FONT_ROLES,
     PAGE_HEIGHT,
@@ -63,9 +63,11 @@ class EvidencePdfRenderer:
 
     def __init__(self, *, shared: bool = True) -> None:
         self.texts = _compiler("contract_text.typ")
-        self.text_cache_size = DEFAULT_TEXT_CACHE if shared else 0
-        self._cache: OrderedDict[str, ObjectTemplate] = OrderedDict()
-        self._font_cache: OrderedDict[tuple[FontRole, tuple[int, ...]], tuple[bytes, ...]] = OrderedDict()
+        self._texts: BoundedCache[str, ObjectTemplate] = BoundedCache(DEFAULT_TEXT_CACHE if shared else 0)
+        # Bold and mono text is nearly always the same glyphs: their font objects are made once.
+        self._fonts: BoundedCache[
+            tuple[FontRole, tuple[int, ...]], tuple[bytes, bytes, bytes, bytes, bytes]
+        ] = BoundedCache(FONT_CACHE if shared else 0)
         self.text_renders = 0
         self.fonts: dict[FontRole, EmbeddedFont] = {
             role: embedded_font(FONTS / name) for role, name in FONT_FILES.items()
@@ -140,13 +142,7 @@ class EvidencePdfRenderer:
     def _font(self, writer: PdfWriter, role: FontRole, gids: list[int]) -> int:
         """A Type 0 font with the subset of `role`'s face drawing `gids`; glyph ids are CIDs."""
         key = (role, tuple(gids))
-        objects = self._font_cache.get(key)
-        if objects is None:
-            objects = _font_objects(self.fonts[role], gids)
-            if self.text_cache_size > 0:  # bold and mono text is nearly always the same glyphs
-                self._font_cache[key] = objects
-                while len(self._font_cache) > FONT_CACHE:
-                    self._font_cache.popitem(last=False)
+        objects = self._fonts.get(key) or self._fonts.put(key, _font_objects(self.fonts[role], gids))
         program, descriptor, descendant, to_unicode, font = objects
         file = writer.add(program)
         descriptor_number = writer.add(descriptor % file)
@@ -156,20 +152,14 @@ class EvidencePdfRenderer:
 
     def _text_pages(self, record: EvidenceRecord, timestamp: int) -> ObjectTemplate:
         key = f"{record.text_key}:{timestamp}"
-        cached = self._cache.get(key)
+        cached = self._texts.get(key)
         if cached is not None:
-            self._cache.move_to_end(key)
             return cached
         rendered = _compile(
             self.texts, {"data": json.dumps(record.contract_text, ensure_ascii=False)}, timestamp
         )
         self.text_renders += 1
-        template = ObjectTemplate.pages(rendered)
-        if self.text_cache_size > 0:
-            self._cache[key] = template
-            while len(self._cache) > self.text_cache_size:
-                self._cache.popitem(last=False)
-        return template
+        return self._texts.put(key, ObjectTemplate.pages(rendered))
 
 
 def _font_objects(font: EmbeddedFont, gids: list[int]) -> tuple[bytes, bytes, bytes, bytes, bytes]:

@@ -9,10 +9,10 @@ page as wide as its column and as tall as its lines (`snippet.typ`), cut out as 
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 
 import typst
 
+from clickproof.export.bounded_cache import BoundedCache
 from clickproof.export.certificate_layout import LEADING, TextStyle
 from clickproof.export.pdf_objects import ObjectTemplate
 
@@ -24,15 +24,13 @@ class TypstSnippets:
 
     def __init__(self, compiler: typst.Compiler, *, cache_size: int = DEFAULT_SNIPPET_CACHE) -> None:
         self.compiler = compiler
-        self.cache_size = cache_size
         self.compiles = 0
-        self._cache: OrderedDict[tuple[str, TextStyle, float], ObjectTemplate] = OrderedDict()
+        self._cache: BoundedCache[tuple[str, TextStyle, float], ObjectTemplate] = BoundedCache(cache_size)
 
     def snippet(self, text: str, style: TextStyle, width: float) -> ObjectTemplate:
         key = (text, style, width)
         cached = self._cache.get(key)
         if cached is not None:
-            self._cache.move_to_end(key)
             return cached
         data = {
             "text": text,
@@ -48,9 +46,4 @@ class TypstSnippets:
         if not isinstance(result, bytes):
             raise TypeError("typst returned no single PDF")
         self.compiles += 1
-        template = ObjectTemplate.form(result)
-        if self.cache_size > 0:
-            self._cache[key] = template
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-        return template
+        return self._cache.put(key, ObjectTemplate.form(result))
