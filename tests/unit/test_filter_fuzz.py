@@ -51,3 +51,10 @@ def test_any_json_is_a_filter_or_a_400(raw: Any) -> None:
     for dialect in (sqlite.dialect(), postgresql.dialect()):
         sql = str(compile_filter(node, dialect.name).compile(dialect=dialect))
         assert MARKER not in sql
+
+
+def test_an_empty_filter_object_matches_everything_and_its_negation_nothing() -> None:
+    for raw, expected in (({"$and": [{}]}, "true"), ({"$nor": [{}]}, "false"), ({"$or": [{}, {}]}, "true")):
+        for dialect in (sqlite.dialect(), postgresql.dialect()):
+            sql = str(compile_filter(parse_filter(raw), dialect.name).compile(dialect=dialect)).lower()
+            assert sql in {"true": ("true", "1 = 1"), "false": ("false", "0 = 1")}[expected], (raw, sql)

@@ -82,6 +82,8 @@ class _FilterCompiler:
         if isinstance(node, And | Or):
             parts = [self.compile(c, negated=negated) for c in node.children]
             conjunction = isinstance(node, And) != negated
+            if not parts:  # `{}` matches everything; under a negation, nothing
+                return true() if conjunction else false()
             return and_(*parts) if conjunction else or_(*parts)
         if isinstance(node, Not):
             return self.compile(node.child, negated=not negated)
