@@ -5,11 +5,11 @@ PDF from scratch with the same library, peak RSS of the exporting process < 300 
 
 1. `clickproof demo` seeds N activities in a fresh CLICKPROOF_HOME (a separate process).
 2. This process runs one PDF-only export job of all of them through ExportRunner.run (database
-   stream, records, typst, splice, zip parts, manifest) and measures CPU time (all threads),
-   wall time and peak RSS.
+   stream, records, certificate pages written directly, shaped values and contract text by
+   typst, zip parts, manifest) and measures CPU time (all threads), wall time and peak RSS.
 3. Side by side on the first M activities, alternating in chunks: the renderer as shipped (the
-   contract text rendered once per distinct version and render values) and the same renderer
-   rendering everything from scratch (text cache off).
+   contract text, shaped values and recurring font subsets made once) and the same renderer
+   with every cache off (`shared=False`: everything made again for each PDF).
 
 Run from the project root: `.venv/bin/python bench/evidence_pdfs.py` (or `make bench-pdfs`).
 Exit status: 0 when every target is met, 1 when one is missed.

@@ -7,7 +7,7 @@ import io
 from fontTools.ttLib import TTFont
 
 from clickproof.export.pdf_fonts import embedded_font, plain_codes
-from clickproof.export.pdf_renderer import FONTS
+from clickproof.export.typst_pdf import FONTS
 
 REGULAR = embedded_font(FONTS / "DejaVuSans.ttf")
 

@@ -19,7 +19,7 @@ from clickproof.services.tokens import Permission
 def build_evidence_router(system: System) -> APIRouter:
     router = APIRouter(prefix="/v1.1", tags=["Evidence"])
     auth = system.auth
-    records = EvidenceRecords(system.evidence)
+    records = EvidenceRecords(system.evidence, system.runner)
 
     @router.get(
         "/sites/{site_id}/evidence-key",

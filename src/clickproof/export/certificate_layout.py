@@ -10,7 +10,7 @@ spaces that display_text inserts into long runs; a word wider than its column is
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, Final, Literal, Protocol
 
@@ -18,7 +18,8 @@ from clickproof.export.pdf_fonts import EmbeddedFont
 from clickproof.export.pdf_objects import ObjectTemplate
 
 FontRole = Literal["regular", "bold", "mono"]
-FONT_ROLES: Final[tuple[FontRole, ...]] = ("regular", "bold", "mono")  # /F1, /F2, /F3
+FONT_ROLES: Final[tuple[FontRole, ...]] = ("regular", "bold", "mono")
+FONT_NAMES: Final[dict[FontRole, bytes]] = {role: b"/F%d" % i for i, role in enumerate(FONT_ROLES, start=1)}
 
 PAGE_WIDTH: Final = 595.276  # A4, points
 PAGE_HEIGHT: Final = 841.89
@@ -72,11 +73,6 @@ class LaidOut:
     pages: list[bytes]  # content stream of each page
     glyphs: dict[FontRole, set[int]]
     snippets: list[ObjectTemplate]  # drawn as /S0, /S1, … in this order
-
-
-@dataclass
-class _Page:
-    ops: list[bytes] = field(default_factory=list)
 
 
 @cache
@@ -154,7 +150,6 @@ class CertificateLayout:
         self.fonts = fonts
         self.plain = plain
         self.snippets = snippets
-        self._font_names = {role: b"/F%d" % i for i, role in enumerate(FONT_ROLES, start=1)}
 
     # -- measuring -------------------------------------------------------------------------
     def block(self, text: str, style: TextStyle, width: float) -> Block:
@@ -170,7 +165,8 @@ class CertificateLayout:
 
     # -- layout ----------------------------------------------------------------------------
     def layout(self, data: dict[str, Any]) -> LaidOut:
-        self._pages: list[_Page] = [_Page()]
+        self._pages: list[list[bytes]] = [[]]  # content operators of each page
+        self._target = self._pages[0]  # where drawing goes
         self._glyphs: dict[FontRole, set[int]] = {"regular": set(), "bold": set(), "mono": set()}
         self._snippets: dict[tuple[str, TextStyle, float], int] = {}
         self._snippet_list: list[ObjectTemplate] = []
@@ -185,14 +181,15 @@ class CertificateLayout:
         for number, page in enumerate(self._pages, start=1):
             self._furniture(page, data, f"{data['footer_part']} {number} / {total}")
         return LaidOut(
-            pages=[b"\n".join(page.ops) for page in self._pages],
+            pages=[b"\n".join(page) for page in self._pages],
             glyphs=self._glyphs,
             snippets=self._snippet_list,
         )
 
     def _room(self, height: float) -> None:
         if self.y - height < MARGIN_Y and self.y < PAGE_HEIGHT - MARGIN_Y:
-            self._pages.append(_Page())
+            self._target = []
+            self._pages.append(self._target)
             self.y = PAGE_HEIGHT - MARGIN_Y
 
     def _title(self, data: dict[str, Any]) -> None:
@@ -214,7 +211,7 @@ class CertificateLayout:
         band = 15.0
         self._room(band + 30)
         self.y -= 6
-        self._ops().append(
+        self._target.append(
             b"%s rg %s %s %s %s re f"
             % (_rgb(BAND), _num(MARGIN_X), _num(self.y - band), _num(CONTENT_WIDTH), _num(band))
         )
@@ -251,7 +248,7 @@ class CertificateLayout:
         self._room(height + 8)
         self.y -= 8
         top = self.y
-        self._ops().append(
+        self._target.append(
             b"%s RG 0.6 w %s %s %s %s re S"
             % (_rgb(RULE), _num(MARGIN_X), _num(top - height), _num(CONTENT_WIDTH), _num(height))
         )
@@ -261,10 +258,9 @@ class CertificateLayout:
             y -= block.height + 3
         self.y = top - height
 
-    def _furniture(self, page: _Page, data: dict[str, Any], page_label: str) -> None:
+    def _furniture(self, page: list[bytes], data: dict[str, Any], page_label: str) -> None:
         """Header and footer of a certificate page, first in its content (and in reading order)."""
-        body = self._pages
-        self._pages = [_Page()]
+        self._target = []
         right = PAGE_WIDTH - MARGIN_X
         top = PAGE_HEIGHT - 30
         header_right = self.block(data["header_right"], SMALL, CONTENT_WIDTH / 3)
@@ -280,8 +276,7 @@ class CertificateLayout:
             self.block(data["footer_left"], SMALL, CONTENT_WIDTH - number_width - 12), MARGIN_X, MARGIN_Y - 20
         )
         self.draw(number, right - number_width, MARGIN_Y - 20)
-        page.ops[:0] = self._pages[0].ops
-        self._pages = body
+        page[:0] = self._target
 
     def _line_width(self, block: Block) -> float:
         """How wide a block is drawn: its widest line, or its snippet's column."""
@@ -290,17 +285,14 @@ class CertificateLayout:
         return max(self.width(line, block.style) for line in block.lines)
 
     # -- drawing ---------------------------------------------------------------------------
-    def _ops(self) -> list[bytes]:
-        return self._pages[-1].ops
-
     def rule(self, x1: float, x2: float, y: float, width: float, color: str) -> None:
-        self._ops().append(
+        self._target.append(
             b"%s RG %s w %s %s m %s %s l S" % (_rgb(color), _num(width), _num(x1), _num(y), _num(x2), _num(y))
         )
 
     def draw(self, block: Block, x: float, top: float) -> None:
         """Draws `block` with its top edge at `top`."""
-        ops = self._ops()
+        ops = self._target
         if block.snippet is not None and block.key is not None:
             key = block.key
             if key not in self._snippets:
@@ -317,7 +309,7 @@ class CertificateLayout:
         baseline = top - style.size * metrics.line_ascent / metrics.units_per_em
         shear = b"0.21" if style.oblique else b"0"
         glyphs = self._glyphs[style.font]
-        ops.append(b"BT %s %s Tf %s rg" % (self._font_names[style.font], _num(style.size), _rgb(style.color)))
+        ops.append(b"BT %s %s Tf %s rg" % (FONT_NAMES[style.font], _num(style.size), _rgb(style.color)))
         for line in block.lines:
             encoded, used = _encoded(font, line.rstrip(" "))
             glyphs.update(used)

@@ -59,7 +59,6 @@ class EmbeddedFont:
         self._font = font
         self._lock = threading.Lock()
         self.cmap: dict[int, int] = {code: font.getGlyphID(name) for code, name in font.getBestCmap().items()}
-        self.glyph_count: int = font["maxp"].numGlyphs
         metrics = font["hmtx"].metrics
         order = font.getGlyphOrder()
         self.advances: list[int] = [metrics[name][0] for name in order]
@@ -229,6 +228,7 @@ def embedded_font(path: Path) -> EmbeddedFont:
     return EmbeddedFont(path)
 
 
+@cache
 def plain_codes(font: EmbeddedFont) -> frozenset[int]:
     """Characters the writer draws itself with `font`: one glyph each, left to right, no shaping."""
     return frozenset(

@@ -93,6 +93,12 @@ class ObjectTemplate:
         return bodies
 
 
+def object_body(obj: pikepdf.Object) -> bytes:
+    """An object without references, serialized as the body of an indirect object."""
+    head, stream = _serialize(obj, is_page=False)
+    return head + stream
+
+
 def _serialize(obj: pikepdf.Object, is_page: bool) -> tuple[bytes, bytes]:
     """(the object's dictionary or value with references, the stream part after it)."""
     if isinstance(obj, pikepdf.Stream):

@@ -16,17 +16,16 @@ import io
 import json
 from datetime import UTC, datetime
 from functools import cache
-from pathlib import Path
-from typing import Final, Literal
+from typing import Final
 from xml.sax.saxutils import escape
 
 import pikepdf
-import typst
 
 from clickproof import __version__
 from clickproof.evidence.record import EvidenceRecord
 from clickproof.export.bounded_cache import BoundedCache
 from clickproof.export.certificate_layout import (
+    FONT_NAMES,
     FONT_ROLES,
     PAGE_HEIGHT,
     PAGE_WIDTH,
@@ -36,18 +35,16 @@ from clickproof.export.certificate_layout import (
 )
 from clickproof.export.font_coverage import drawable_codes
 from clickproof.export.pdf_fonts import EmbeddedFont, embedded_font, plain_codes
-from clickproof.export.pdf_objects import ObjectTemplate
+from clickproof.export.pdf_objects import ObjectTemplate, object_body
 from clickproof.export.pdf_snippets import DEFAULT_SNIPPET_CACHE, TypstSnippets
 from clickproof.export.pdf_writer import PdfWriter, pdf_name, pdf_text, stream_object
+from clickproof.export.typst_pdf import FONTS, compile_pdf, compiler
 
-ASSETS = Path(__file__).resolve().parent / "pdf_assets"
-FONTS = ASSETS / "fonts"
 FONT_FILES: Final[dict[FontRole, str]] = {
     "regular": "DejaVuSans.ttf",
     "bold": "DejaVuSans-Bold.ttf",
     "mono": "DejaVuSansMono.ttf",
 }
-PDF_STANDARD: Final[Literal["a-3b"]] = "a-3b"
 DEFAULT_TEXT_CACHE = 256
 FONT_CACHE = 64
 ACTIVITY_NOTE = "The activity's exact values, canonical JSON; its SHA-256 is printed on this page."
@@ -55,14 +52,14 @@ CONTEXT_NOTE = "Site, signer, contract, version and group as printed on this pag
 
 
 class EvidencePdfRenderer:
-    """Not thread-safe: one per worker thread.
+    """Not thread-safe: used by one thread at a time.
 
     `shared=False` renders every PDF from scratch: the contract text and every typeset snippet
     are compiled again for each PDF (the baseline the benchmark compares against).
     """
 
     def __init__(self, *, shared: bool = True) -> None:
-        self.texts = _compiler("contract_text.typ")
+        self.texts = compiler("contract_text.typ")
         self._texts: BoundedCache[str, ObjectTemplate] = BoundedCache(DEFAULT_TEXT_CACHE if shared else 0)
         # Bold and mono text is nearly always the same glyphs: their font objects are made once.
         self._fonts: BoundedCache[
@@ -73,10 +70,10 @@ class EvidencePdfRenderer:
             role: embedded_font(FONTS / name) for role, name in FONT_FILES.items()
         }
         self.snippets = TypstSnippets(
-            _compiler("snippet.typ"), cache_size=DEFAULT_SNIPPET_CACHE if shared else 0
+            compiler("snippet.typ"), cache_size=DEFAULT_SNIPPET_CACHE if shared else 0
         )
         self.layout = CertificateLayout(
-            self.fonts, {role: _plain(font) for role, font in self.fonts.items()}, self.snippets
+            self.fonts, {role: plain_codes(font) for role, font in self.fonts.items()}, self.snippets
         )
         # Pass to build_record: characters outside it are printed as ⟨U+XXXX⟩ markers.
         self.drawable = drawable_codes(FONTS)
@@ -129,8 +126,8 @@ class EvidencePdfRenderer:
 
     def _resources(self, writer: PdfWriter, laid: LaidOut) -> bytes:
         fonts = b"".join(
-            b"/F%d %d 0 R" % (index, self._font(writer, role, sorted(laid.glyphs[role])))
-            for index, role in enumerate(FONT_ROLES, start=1)
+            b"%s %d 0 R" % (FONT_NAMES[role], self._font(writer, role, sorted(laid.glyphs[role])))
+            for role in FONT_ROLES
             if laid.glyphs[role]
         )
         forms = b"".join(
@@ -155,8 +152,11 @@ class EvidencePdfRenderer:
         cached = self._texts.get(key)
         if cached is not None:
             return cached
-        rendered = _compile(
-            self.texts, {"data": json.dumps(record.contract_text, ensure_ascii=False)}, timestamp
+        rendered = compile_pdf(
+            self.texts,
+            {"data": json.dumps(record.contract_text, ensure_ascii=False)},
+            timestamp=timestamp,
+            pdf_a=True,
         )
         self.text_renders += 1
         return self._texts.put(key, ObjectTemplate.pages(rendered))
@@ -201,45 +201,15 @@ def _font_objects(font: EmbeddedFont, gids: list[int]) -> tuple[bytes, bytes, by
     )
 
 
-def _compiler(template: str) -> typst.Compiler:
-    return typst.Compiler(
-        str(ASSETS / template), root=str(ASSETS), font_paths=[str(FONTS)], ignore_system_fonts=True
-    )
-
-
-def _compile(compiler: typst.Compiler, inputs: dict[str, str], timestamp: int) -> bytes:
-    """PDF/A-3b; if typst refuses it for this content, the same document without the PDF/A claim."""
-    try:
-        result = compiler.compile(
-            format="pdf", sys_inputs=inputs, pdf_standards=PDF_STANDARD, timestamp=timestamp
-        )
-    except typst.TypstError:
-        result = compiler.compile(format="pdf", sys_inputs=inputs, timestamp=timestamp)
-    if not isinstance(result, bytes):
-        raise TypeError("typst returned no single PDF")
-    return result
-
-
-_PLAIN: dict[int, frozenset[int]] = {}
-
-
-def _plain(font: EmbeddedFont) -> frozenset[int]:
-    if id(font) not in _PLAIN:
-        _PLAIN[id(font)] = plain_codes(font)
-    return _PLAIN[id(font)]
-
-
 @cache
 def _srgb_profile() -> bytes:
     """The sRGB ICC profile stream of the output intent: the one typst embeds in its PDF/A files,
     so the certificate and the text pages declare the same colour space."""
-    blank = _compile(_compiler("contract_text.typ"), {"data": json.dumps(_BLANK_TEXT)}, 0)
+    blank = compile_pdf(
+        compiler("contract_text.typ"), {"data": json.dumps(_BLANK_TEXT)}, timestamp=0, pdf_a=True
+    )
     with pikepdf.open(io.BytesIO(blank)) as pdf:
-        stream = pdf.Root.OutputIntents[0].DestOutputProfile
-        raw = stream.read_raw_bytes()
-        head = pikepdf.Dictionary({k: v for k, v in stream.stream_dict.items() if k != "/Length"})
-        head["/Length"] = len(raw)
-        return bytes(head.unparse(resolved=True)) + b"\nstream\n" + raw + b"\nendstream"
+        return object_body(pdf.Root.OutputIntents[0].DestOutputProfile)
 
 
 _BLANK_TEXT = {

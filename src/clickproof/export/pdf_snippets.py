@@ -15,6 +15,7 @@ import typst
 from clickproof.export.bounded_cache import BoundedCache
 from clickproof.export.certificate_layout import LEADING, TextStyle
 from clickproof.export.pdf_objects import ObjectTemplate
+from clickproof.export.typst_pdf import compile_pdf
 
 DEFAULT_SNIPPET_CACHE = 1024
 
@@ -40,10 +41,6 @@ class TypstSnippets:
             "weight": "bold" if style.font == "bold" else "regular",
             "leading": LEADING,
         }
-        result = self.compiler.compile(
-            format="pdf", sys_inputs={"data": json.dumps(data, ensure_ascii=False)}
-        )
-        if not isinstance(result, bytes):
-            raise TypeError("typst returned no single PDF")
+        result = compile_pdf(self.compiler, {"data": json.dumps(data, ensure_ascii=False)})
         self.compiles += 1
         return self._cache.put(key, ObjectTemplate.form(result))

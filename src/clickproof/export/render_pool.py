@@ -27,9 +27,10 @@ _child_renderer: list[EvidencePdfRenderer] = []  # the one renderer of a pool's 
 
 
 def render_pairs(
-    renderer: EvidencePdfRenderer, pairs: Iterable[Pair], scope: ExportScope, timestamp: int
+    renderer: EvidencePdfRenderer, pairs: Iterable[Pair], scope: ExportScope | None, timestamp: int
 ) -> Iterator[tuple[str, bytes]]:
-    """(activity id, evidence PDF) for each pair, in order, in this thread."""
+    """(activity id, evidence PDF) for each pair, in order, in this thread; `scope` None: not
+    part of an export (the single-record route)."""
     for activity, context in pairs:
         record = build_record(activity, context, export=scope, drawable=renderer.drawable)
         yield activity.id, renderer.render(record, timestamp=timestamp)

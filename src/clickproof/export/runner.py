@@ -143,9 +143,11 @@ class ExportRunner:
                 self._renderer = EvidencePdfRenderer()
             return self._renderer
 
-    def _render_here(
-        self, pairs: Iterator[Pair], scope: ExportScope, timestamp: int
+    def render_here(
+        self, pairs: Iterator[Pair], scope: ExportScope | None, timestamp: int
     ) -> Iterator[tuple[str, bytes]]:
+        """(activity id, evidence PDF) for each pair, in this thread, with this process's one
+        renderer (export workers and the single-record route share it)."""
         renderer = self.renderer()
         for pair in pairs:
             with self._render_lock:
@@ -391,7 +393,7 @@ class ExportRunner:
         if pool is not None and (pool.started or expected > IN_THREAD_PDFS):
             rendered = pool.render(pairs, scope, timestamp)
         else:  # a small export never waits for child processes to start
-            rendered = self._render_here(pairs, scope, timestamp)
+            rendered = self.render_here(pairs, scope, timestamp)
         done = 0
         for activity_id, pdf in rendered:
             writer.add(pdf_entry_name(activity_id), pdf)

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-
 from clickproof.domain.object_id import is_object_id
 from clickproof.errors import ActivityNotFoundError
-from clickproof.evidence.record import build_record
-from clickproof.export.pdf_renderer import EvidencePdfRenderer
-from clickproof.export.runner import pdf_entry_name
+from clickproof.export.runner import ExportRunner, pdf_entry_name
 from clickproof.store.evidence import EvidenceStore
 from clickproof.store.tenants import Site
 
 
 class EvidenceRecords:
-    def __init__(self, evidence: EvidenceStore) -> None:
+    def __init__(self, evidence: EvidenceStore, runner: ExportRunner) -> None:
         self.evidence = evidence
-        # One renderer, one request at a time: the API's thread pool is large, typst compilers
-        # are not thread-safe and each holds caches; single records are not a hot path.
-        self._renderer = EvidencePdfRenderer()
-        self._lock = threading.Lock()
+        self.runner = runner  # its renderer, made on first use and shared with the export workers
 
     def render(self, site: Site, activity_id: str) -> tuple[str, bytes]:
         """(file name, PDF) of an activity of `site`; another site's activity is as absent as a missing one."""
@@ -30,9 +23,7 @@ class EvidenceRecords:
         )
         if found is None:
             raise ActivityNotFoundError(f"no activity {activity_id[:40]!r} on this site", field="id")
-        activity, context = found
-        record = build_record(activity, context, export=None, drawable=self._renderer.drawable)
+        activity, _context = found
         timestamp = int(activity.created_time.timestamp())
-        with self._lock:
-            pdf = self._renderer.render(record, timestamp=timestamp)
+        _id, pdf = next(self.runner.render_here(iter([found]), None, timestamp))
         return pdf_entry_name(activity.id), pdf

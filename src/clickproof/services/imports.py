@@ -199,12 +199,10 @@ class ImportService:
             raise ImportRejectedError("the site does not exist", field="site_id")
         valid: RowSpool[PreparedActivity] = RowSpool(MEMORY_ROWS)
         try:
-            rows, stored = self._validate(site, opener, fmt, _SiteCatalog(snapshot), valid)
+            rows = self._validate(site, opener, fmt, _SiteCatalog(snapshot), valid)
             imported = 0
             batch: list[PreparedActivity] = []
             for prepared in valid:
-                if prepared.values[0] in stored:
-                    continue
                 batch.append(prepared)
                 if len(batch) >= batch_size:
                     imported += self._write(site, batch)
@@ -250,9 +248,9 @@ class ImportService:
         fmt: ImportFormat,
         site_catalog: _SiteCatalog,
         valid: RowSpool[PreparedActivity],
-    ) -> tuple[int, set[str]]:
-        """Check every row; returns the row count and the ids this site has stored already. The
-        valid rows go to `valid`, prepared for the chain, in file order."""
+    ) -> int:
+        """Check every row; returns the row count. The valid rows go to `valid`, prepared for the
+        chain, in file order."""
         problems: list[FieldProblem] = []
         seen: set[str] = set()
         pending: list[tuple[int, str]] = []
@@ -264,18 +262,10 @@ class ImportService:
                     FieldProblem("invalid_row", error.field, f"line {line}: {error.message}", line)
                 )
 
-        stored: set[str] = set()
-
-        def check_stored() -> None:
-            """Ids stored already: this site's are skipped (importing again adds nothing), another
-            site's are an error. Asked before anything is written, while the tables' statistics
-            still describe them."""
+        def check_foreign() -> None:
             owners = self.store.owners([i for _, i in pending])
             for line, activity_id in pending:
-                owner = owners.get(activity_id)
-                if owner == site.id:
-                    stored.add(activity_id)
-                elif owner is not None:
+                if activity_id in owners and owners[activity_id] != site.id:
                     add(line, RowError("id", f"activity {activity_id} belongs to another site"))
             pending.clear()
 
@@ -284,7 +274,7 @@ class ImportService:
             if isinstance(row, RowError):
                 add(line, row)
                 continue
-            activity_id = row.values[0]
+            activity_id = row.activity_id
             if activity_id in seen:
                 add(line, RowError("id", f"activity {activity_id} appears twice in the file"))
                 continue
@@ -293,9 +283,9 @@ class ImportService:
                 valid.append(row)
             pending.append((line, activity_id))
             if len(pending) >= FOREIGN_CHECK_ROWS:
-                check_stored()
+                check_foreign()
         if pending:
-            check_stored()
+            check_foreign()
         if problems:
             first = problems[0]
             raise ImportRejectedError(
@@ -304,15 +294,14 @@ class ImportService:
                 field=first.field,
                 problems=problems,
             )
-        return count, stored
+        return count
 
     def _write(self, site: Site, batch: list[PreparedActivity]) -> int:
-        """One atomic batch: lock the chain, drop rows stored since validation (a concurrent import
-        of the same rows), append the rest."""
+        """One atomic batch: lock the chain, drop rows stored already, append the rest."""
         with self.engine.begin() as conn:
             chain.lock_head(conn, site.id, utc_now())
-            existing = self.store.existing_ids(conn, [p.values[0] for p in batch])
-            fresh = [p for p in batch if p.values[0] not in existing]
+            existing = self.store.existing_ids(conn, [p.activity_id for p in batch])
+            fresh = [p for p in batch if p.activity_id not in existing]
             return self.store.insert_many(conn, fresh) if fresh else 0
 
 

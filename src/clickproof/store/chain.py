@@ -80,6 +80,7 @@ PREPARED_COLUMNS = (
     "pii_hash",
 )
 LINK_COLUMNS = ("chain_seq", "content_hash", "prev_hash", "chain_hash")
+HASH_COLUMNS = ("chain_seq", "pii_salt", "pii_hash", "content_hash", "prev_hash", "chain_hash")
 _SEQ_PLACE = ',"seq":0,'
 COPY_ROWS = 100  # on PostgreSQL, batches this large are written with COPY
 
@@ -96,6 +97,10 @@ class PreparedActivity(NamedTuple):
     record_head: str
     record_tail: str
     fields: tuple[tuple[str, str, str | None], ...]  # (family, key, JSON kind of the value)
+
+    @property
+    def activity_id(self) -> str:
+        return str(self.values[0])
 
 
 def prepare(activity: Activity, dialect: str) -> PreparedActivity:
@@ -193,9 +198,7 @@ def chain_columns(activity: Activity, seq: int, prev: str) -> dict[str, Any]:
     row = dict(
         zip(PREPARED_COLUMNS + LINK_COLUMNS, link(prepare(activity, "sqlite"), seq, prev), strict=True)
     )
-    return {
-        k: row[k] for k in ("chain_seq", "pii_salt", "pii_hash", "content_hash", "prev_hash", "chain_hash")
-    }
+    return {k: row[k] for k in HASH_COLUMNS}
 
 
 def append(conn: Connection, batch: Iterable[Activity | PreparedActivity]) -> list[PreparedActivity]:

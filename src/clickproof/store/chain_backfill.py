@@ -6,10 +6,8 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from clickproof.domain.activity import Activity
 from clickproof.domain.timestamps import utc_now
-from clickproof.store.chain import chain_columns, lock_head
+from clickproof.store.chain import HASH_COLUMNS, chain_columns, lock_head
 from clickproof.store.tables import activities, chain_heads
-
-_HASH_COLUMNS = ("chain_seq", "pii_salt", "pii_hash", "content_hash", "prev_hash", "chain_hash")
 
 
 def chain_unchained(conn: Connection) -> int:
@@ -31,12 +29,12 @@ def chain_unchained(conn: Connection) -> int:
             seq += 1
             chained = chain_columns(Activity(**fields), seq, prev)
             prev = chained["chain_hash"]
-            updates.append({"b_id": row.id, **{k: chained[k] for k in _HASH_COLUMNS}})
+            updates.append({"b_id": row.id, **chained})
         if updates:
             conn.execute(
                 update(activities)
                 .where(activities.c.id == bindparam("b_id"))
-                .values({k: bindparam(k) for k in _HASH_COLUMNS}),
+                .values({k: bindparam(k) for k in HASH_COLUMNS}),
                 updates,
             )
         conn.execute(
