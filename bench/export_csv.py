@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 import psutil
 
-from clickproof.domain.fields import CONNECTION_KEYS, STANDARD_NAMES
+from clickproof.domain.fields import CONNECTION_ALL_KEYS, STANDARD_NAMES
 from clickproof.query.sql import STANDARD_COLUMNS
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -398,7 +398,7 @@ def standard_column(name: str) -> str:
 def baseline_sql(job: dict[str, Any], keys: list[str]) -> str:
     """The same columns (with the same headers), rows and order as the export job, in plain SQL."""
     columns = [standard_column(name) for name in STANDARD_NAMES]
-    columns += [json_column("connection_data", key) for key in CONNECTION_KEYS]
+    columns += [json_column("connection_data", key) for key in CONNECTION_ALL_KEYS]
     columns += [json_column("custom_data", key) for key in keys]
     data = job["data"]
     return (
@@ -412,7 +412,7 @@ def baseline_sql(job: dict[str, Any], keys: list[str]) -> str:
 def check_same_columns(job: dict[str, Any], keys: list[str]) -> None:
     exported = [(c["family"], c["name"]) for c in job["data"]["columns"]]
     expected = [("standard", n) for n in STANDARD_NAMES]
-    expected += [("connection", k) for k in CONNECTION_KEYS] + [("custom", k) for k in keys]
+    expected += [("connection", k) for k in CONNECTION_ALL_KEYS] + [("custom", k) for k in keys]
     if exported != expected:
         raise BenchError(f"the export job's columns differ from the baseline's: {exported} != {expected}")
 

@@ -6,7 +6,7 @@ import pytest
 from clickproof.api.contract import EXPORT_REQUEST_EXAMPLE
 from clickproof.domain.export_job import ExportType
 from clickproof.domain.export_request import parse_export_request
-from clickproof.domain.fields import CONNECTION_KEYS, STANDARD_NAMES, Family
+from clickproof.domain.fields import CONNECTION_ALL_KEYS, STANDARD_NAMES, Family
 from clickproof.errors import ClickproofError
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -43,7 +43,7 @@ def test_seed_example_normalizes() -> None:
             "version",
         )
     ]
-    assert [n for f, n in names if f is Family.CONNECTION] == list(CONNECTION_KEYS)
+    assert [n for f, n in names if f is Family.CONNECTION] == list(CONNECTION_ALL_KEYS)
     assert [n for f, n in names if f is Family.CUSTOM] == ["vip", "plan"]
     data = request.to_data(columns)
     assert data["sort"] == "-created_time,-id"

@@ -46,6 +46,7 @@ def test_send_short_codes_map_to_the_activity() -> None:
         "remote_address": "1.2.3.4",
         "user_agent": "UA",
         "client_library": "js",
+        "server_side": False,
     }
     assert (
         request.custom_data == {"x": 1} and request.render_data == {"plan": "p"} and request.test_mode is True
@@ -75,7 +76,22 @@ def test_send_versions_default_to_none_per_contract_and_lists_may_be_repeated() 
         ({"sid": "s", "et": "displayed", "cid": "1", "cus": "{"}, "cus", "invalid_parameter"),
         ({"sid": "s", "et": "displayed", "cid": "1", "sig": "x" * 1025}, "sig", "invalid_parameter"),
         ({"sid": "s", "et": "displayed", "cid": "1", "pat": "a\x00b"}, "pat", "invalid_parameter"),
-        ({"sid": "s", "et": "displayed", "cid": "1", "what": "x"}, "what", "unknown_field"),
+        ({"sid": "s", "et": "displayed", "cid": "1", "w" * 65: "x"}, "w" * 40, "unknown_field"),
+        ({"sid": "s", "et": "displayed", "cid": "1", "what": "x" * 5000}, "what", "parameter_too_large"),
+        (
+            {"sid": "s", "et": "displayed", "cid": "1", **{f"p{i:02}": i for i in range(21)}},
+            "p00",
+            "too_many_parameters",
+        ),
+        ({"sid": "s", "et": "displayed", "cid": "1", "rdid": "not-a-render"}, "rdid", "invalid_parameter"),
+        ({"sid": "s", "et": "displayed", "cid": "1", "tm": "maybe"}, "tm", "invalid_parameter"),
+        ({"sid": "s", "et": "displayed", "cid": "1", "_srv": "yes"}, "_srv", "invalid_parameter"),
+        ({"sid": "s", "et": "displayed", "cid": [True]}, "cid", "invalid_parameter"),
+        ({"sid": "s", "et": "displayed", "cid": "1", "sig": {"a": 1}}, "sig", "invalid_parameter"),
+        ({"sid": "s", "et": "displayed", "cid": "1", "cus": [1]}, "cus", "invalid_parameter"),
+        ({"sid": "s", "et": "displayed", "cid": "1", "rev": [{"a": 1}]}, "rev", "invalid_parameter"),
+        ({"sid": "s", "et": "displayed", "cid": "1", "gid": 1.5}, "gid", "invalid_parameter"),
+        ({"sid": "s", "et": "displayed", "cid": "1", "btz": float("inf")}, "btz", "invalid_parameter"),
         (
             {"sid": "s", "et": "displayed", "cid": ",".join(str(i) for i in range(1, 60))},
             "cid",

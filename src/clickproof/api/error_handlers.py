@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from clickproof.api.activity_cors import ACTIVITY_API_PATHS
 from clickproof.errors import ClickproofError, error_body
 
 log = logging.getLogger("clickproof.api")
@@ -68,6 +69,15 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("api.unexpected_error error=%s", type(exc).__name__)
+        if request.url.path in ACTIVITY_API_PATHS:
+            # Ironclad's SDK retries a 5xx and its retry crashes the caller's process unless the
+            # answer is a plain "unavailable, retry later": never a 500 on the Activity API.
+            return _json(
+                503,
+                "temporarily_unavailable",
+                "the activity could not be recorded now; retry shortly",
+                headers={"Retry-After": "5"},
+            )
         return _json(500, "internal_error", "internal error")

@@ -1,4 +1,5 @@
-"""The Activity API as Ironclad's clients call it: GET/POST /send, GET /latest, GET /retrieve.
+"""The Activity API as Ironclad's clients call it: GET/POST /send, POST /load/json and GET /load,
+GET /latest, GET /retrieve.
 
 Identified by the site's public access id (`sid`), not a bearer token, like Ironclad's.
 """
@@ -14,7 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from clickproof.api.body import query_dict, read_params_body
 from clickproof.api.contract import error_responses, json_response
 from clickproof.bootstrap import System
-from clickproof.domain.send_request import parse_lookup, parse_send
+from clickproof.domain.load_request import parse_load
+from clickproof.domain.send_request import is_server_side, parse_lookup, parse_send
 from clickproof.services.idempotency import HEADER, request_fingerprint
 
 SEND_RESPONSE: dict[str, Any] = {
@@ -23,8 +25,26 @@ SEND_RESPONSE: dict[str, Any] = {
         "batch": {"type": "string"},
         "activities": {"type": "array", "items": {"type": "string"}},
         "created_time": {"type": "string"},
+        "warnings": {"type": "array", "items": {"type": "string"}},
     },
 }
+LOAD_RESPONSE: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "group": {"type": "integer"},
+        "key": {"type": "string"},
+        "title": {"type": "string"},
+        "render_id": {"type": "string"},
+        "render_data": {"type": "object"},
+        "test_mode": {"type": "boolean"},
+        "contracts": {"type": "array", "items": {"type": "integer"}},
+        "versions": {"type": "array", "items": {"type": "string"}},
+        "contract_data": {"type": "object", "additionalProperties": {"type": "object"}},
+        "rendered_time": {"type": "string"},
+    },
+}
+PUBLIC: dict[str, Any] = {"security": []}
 PARAMS_DOC = "Ironclad's short parameter codes (docs/ingestion.md): sid, sig, et, em, cid, vid, gid, gkey, cus, rnd, tm, pat, pau, bua, addr, …"
 
 
@@ -32,7 +52,12 @@ def build_activity_api_router(system: System) -> APIRouter:
     router = APIRouter(tags=["Activity API"])
     ingest = system.ingest
 
-    def with_request_defaults(params: dict[str, Any], request: Request) -> dict[str, Any]:
+    def with_request_defaults(params: dict[str, Any], request: Request, server_side: bool) -> dict[str, Any]:
+        """The signer's address and user agent as seen on this connection, where the caller sent
+        none. A server-side caller's connection is its own backend's, never the signer's: then only
+        what it sent is stored."""
+        if server_side:
+            return params
         params = dict(params)
         if not params.get("addr") and request.client is not None:
             params["addr"] = request.client.host
@@ -41,15 +66,18 @@ def build_activity_api_router(system: System) -> APIRouter:
         return params
 
     def send(params: dict[str, Any], request: Request) -> JSONResponse:
-        parsed = parse_send(with_request_defaults(params, request))
+        parsed = parse_send(with_request_defaults(params, request, is_server_side(params)))
 
         def action() -> tuple[int, Any]:
             result = ingest.send(parsed)
-            return 200, {
+            body: dict[str, Any] = {
                 "batch": result.batch,
                 "activities": result.activity_ids,
                 "created_time": result.created_time,
             }
+            if result.warnings:
+                body["warnings"] = result.warnings
+            return 200, body
 
         outcome = system.idempotency.run(
             f"send:{parsed.site_access_id}", request.headers.get(HEADER), request_fingerprint(params), action
@@ -64,8 +92,9 @@ def build_activity_api_router(system: System) -> APIRouter:
         response_model=None,
         responses={
             200: json_response("Recorded: the batch and one activity id per contract.", SEND_RESPONSE),
-            **error_responses(400, 404),
+            **error_responses(400, 404, 503),
         },
+        openapi_extra=PUBLIC,
     )
     def send_get(request: Request) -> JSONResponse:
         return send(query_dict(list(request.query_params.multi_items())), request)
@@ -75,21 +104,61 @@ def build_activity_api_router(system: System) -> APIRouter:
         summary="Record activity (JSON or form body)",
         description=PARAMS_DOC + " Honors Idempotency-Key.",
         response_model=None,
-        responses={200: json_response("Recorded.", SEND_RESPONSE), **error_responses(400, 404, 413, 415)},
+        responses={
+            200: json_response("Recorded.", SEND_RESPONSE),
+            **error_responses(400, 404, 413, 415, 503),
+        },
+        openapi_extra=PUBLIC,
     )
     async def send_post(request: Request) -> JSONResponse:
         params = {**query_dict(list(request.query_params.multi_items())), **(await read_params_body(request))}
         return await run_in_threadpool(send, params, request)
 
+    def load(params: dict[str, Any]) -> dict[str, Any]:
+        return ingest.load(parse_load(params))
+
+    load_doc = (
+        "A group's contracts at their published versions, with the render data (rnd) merged, under "
+        "a fresh render_id. A later send with that rdid is bound to exactly what was presented."
+    )
+
+    @router.post(
+        "/load/json",
+        summary="Load a group for presentation (JSON body)",
+        description=load_doc + " Parameters sid, gkey or gid, rnd, tm.",
+        response_model=None,
+        responses={
+            200: json_response("The group object.", LOAD_RESPONSE),
+            **error_responses(400, 404, 413, 415, 503),
+        },
+        openapi_extra=PUBLIC,
+    )
+    async def load_post(request: Request) -> dict[str, Any]:
+        params = {**query_dict(list(request.query_params.multi_items())), **(await read_params_body(request))}
+        return await run_in_threadpool(load, params)
+
+    @router.get(
+        "/load",
+        summary="Load a group for presentation (query string)",
+        description=load_doc + " Parameters sid, gkey or gid, rnd (JSON), tm.",
+        response_model=None,
+        responses={200: json_response("The group object.", LOAD_RESPONSE), **error_responses(400, 404, 503)},
+        openapi_extra=PUBLIC,
+    )
+    def load_get(request: Request) -> dict[str, Any]:
+        return load(query_dict(list(request.query_params.multi_items())))
+
     @router.get(
         "/latest",
         summary="Has the signer accepted the latest published versions?",
-        description="Parameters sid, sig and cid (comma-separated) or gid/gkey. Answers {contract id: true|false}.",
+        description="Parameters sid, sig and cid (comma-separated or repeated) or gid/gkey. Answers "
+        "{contract id: true|false}. Other send parameters (et, tm, _srv, _lib, …) are accepted.",
         response_model=None,
         responses={
             200: {"description": "contract id → accepted the newest version"},
-            **error_responses(400, 404),
+            **error_responses(400, 404, 503),
         },
+        openapi_extra=PUBLIC,
     )
     def latest(request: Request) -> dict[str, bool]:
         return ingest.latest(parse_lookup(query_dict(list(request.query_params.multi_items()))))
@@ -97,14 +166,17 @@ def build_activity_api_router(system: System) -> APIRouter:
     @router.get(
         "/retrieve",
         summary="Which versions did the signer accept?",
-        description="Parameters sid, sig and cid or gid/gkey. Answers {contract id: version id or null}.",
+        description="Parameters sid, sig and optionally cid or gid/gkey (without them: every contract "
+        "the signer accepted). Answers {contract id: version id, or false when never accepted}.",
         response_model=None,
         responses={
-            200: {"description": "contract id → newest accepted version id"},
-            **error_responses(400, 404),
+            200: {"description": "contract id → newest accepted version id, or false"},
+            **error_responses(400, 404, 503),
         },
+        openapi_extra=PUBLIC,
     )
-    def retrieve(request: Request) -> dict[str, str | None]:
-        return ingest.retrieve(parse_lookup(query_dict(list(request.query_params.multi_items()))))
+    def retrieve(request: Request) -> dict[str, str | bool]:
+        params = query_dict(list(request.query_params.multi_items()))
+        return ingest.retrieve(parse_lookup(params, contracts_required=False))
 
     return router

@@ -37,6 +37,9 @@ SITE_PARAM = {
 ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
+EXPIRES_HEADER = "Links-Expire-In"
+
+
 def build_export_router(system: System) -> APIRouter:
     router = APIRouter(prefix="/v1.1/extract/evidence", tags=["Extraction"])
     auth = system.auth
@@ -120,17 +123,26 @@ def build_export_router(system: System) -> APIRouter:
         response_model=None,
         openapi_extra={"parameters": [ID_PARAM, SITE_PARAM]},
         responses={
-            200: json_response("Download URLs by export type, and flat in presignedUrls.", URLS_SCHEMA),
+            200: {
+                **json_response("Download URLs by export type, and flat in presignedUrls.", URLS_SCHEMA),
+                "headers": {
+                    EXPIRES_HEADER: {
+                        "description": "Seconds for which the links are valid.",
+                        "schema": {"type": "integer"},
+                    }
+                },
+            },
             **error_responses(400, 401, 403, 404, 409),
         },
     )
-    def export_urls(request: Request) -> dict[str, Any]:
+    def export_urls(request: Request) -> JSONResponse:
         principal, site = authorize(request, Permission.EXPORTS_READ)
         links = exports.urls(principal, site, request.path_params["id"])
-        body: dict[str, Any] = dict(links)
+        # Every value is a list of URLs (a client looping over the keys meets no number); how long
+        # the links last is a header.
+        body: dict[str, list[str]] = dict(links)
         body["presignedUrls"] = [url for urls in links.values() for url in urls]
-        body["expires_in"] = exports.url_expiry_seconds()
-        return body
+        return JSONResponse(body, headers={EXPIRES_HEADER: str(exports.url_expiry_seconds())})
 
     @router.get(
         "/{id}/files/{name}",

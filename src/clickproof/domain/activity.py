@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,17 +25,13 @@ class Activity:
     created_time: datetime
     event_time: datetime | None
     test_mode: bool
-    connection_data: dict[str, str] = field(default_factory=dict)
+    connection_data: dict[str, Any] = field(default_factory=dict)
     custom_data: dict[str, Any] = field(default_factory=dict)
     render_data: dict[str, Any] = field(default_factory=dict)
     source: str | None = None  # send | import | demo: how the row came in
 
 
-def normalize_connection_data(raw: dict[str, Any]) -> dict[str, str]:
-    """connection_data holds text: non-text values are kept as their JSON text, nulls are dropped."""
-    result: dict[str, str] = {}
-    for key, value in raw.items():
-        if value is None:
-            continue
-        result[str(key)] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return result
+def normalize_connection_data(raw: dict[str, Any]) -> dict[str, Any]:
+    """connection_data holds JSON values as they were sent (a number stays a number); nulls are
+    dropped."""
+    return {str(key): value for key, value in raw.items() if value is not None}

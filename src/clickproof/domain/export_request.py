@@ -12,7 +12,8 @@ from typing import Any
 from clickproof.domain.export_job import ExportType
 from clickproof.domain.fields import (
     ALWAYS_SELECTED,
-    CONNECTION_KEYS,
+    CONNECTION_ALL_KEYS,
+    SELECTABLE_CONNECTION_KEYS,
     STANDARD_NAMES,
     Family,
 )
@@ -79,7 +80,7 @@ class ExportRequest:
         use_all = self.standard_all or not self.standard_given
         standard = list(STANDARD_NAMES) if use_all else self.select["standard"]
         standard = [n for n in ALWAYS_SELECTED if n not in standard] + standard
-        connection = list(CONNECTION_KEYS) if self.connection_all else self.select["connection"]
+        connection = list(CONNECTION_ALL_KEYS) if self.connection_all else self.select["connection"]
         custom = list(site_custom_keys) if self.custom_all else self.select["custom"]
         columns = [Column(Family.STANDARD, n) for n in standard]
         columns += [Column(Family.CONNECTION, n) for n in connection]
@@ -210,7 +211,10 @@ def _parse_select(raw: object) -> tuple[dict[str, list[str]], set[str]]:
 
 
 def _select_names(family: str, names: list[object]) -> list[str]:
-    valid: tuple[str, ...] | None = {"standard": STANDARD_NAMES, "connection": CONNECTION_KEYS}.get(family)
+    valid: tuple[str, ...] | None = {
+        "standard": STANDARD_NAMES,
+        "connection": SELECTABLE_CONNECTION_KEYS,
+    }.get(family)
     result: list[str] = []
     unknown: list[str] = []
     for index, name in enumerate(names):

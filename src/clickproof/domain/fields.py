@@ -71,6 +71,28 @@ CONNECTION_KEYS: tuple[str, ...] = (
     "cookies",
     "remote_address",
 )
+# What clickproof records in connection_data about how an activity arrived (the Activity API's
+# client parameters, docs/ingestion.md): selectable like the documented keys, after them.
+CLIENT_CONNECTION_KEYS: tuple[str, ...] = (
+    "client_library",
+    "client_version",
+    "server_side",
+    "render_id",
+    "rendered_text_sha256",
+    "request",
+    "revision",
+    "snapshot_location",
+    "dynamic",
+    "external",
+    "external_urls",
+    "confirmation_email",
+    "certification_token",
+    "silent_error",
+    "unrecognized_parameters",
+)
+SELECTABLE_CONNECTION_KEYS: tuple[str, ...] = (*CONNECTION_KEYS, *CLIENT_CONNECTION_KEYS)
+# `connection_all`: the documented keys and the three every SDK sends (who sent the values).
+CONNECTION_ALL_KEYS: tuple[str, ...] = (*CONNECTION_KEYS, *CLIENT_CONNECTION_KEYS[:3])
 
 
 @dataclass(frozen=True)

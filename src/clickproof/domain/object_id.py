@@ -31,3 +31,10 @@ def reseed_after_fork() -> None:
     """Give a forked process its own random part, so two processes never mint the same id."""
     global _PROCESS_RANDOM  # noqa: PLW0603
     _PROCESS_RANDOM = os.urandom(5)
+
+
+def new_render_id(at: float | None = None) -> str:
+    """A render id: 4 bytes of seconds and 8 from the operating system's CSPRNG, so no one can
+    guess another site's renderings from one they were given."""
+    seconds = int(time.time() if at is None else at) & 0xFFFFFFFF
+    return (seconds.to_bytes(4, "big") + secrets.token_bytes(8)).hex()

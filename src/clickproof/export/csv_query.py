@@ -95,7 +95,7 @@ def build_csv_query(
     """The export query. With `cells_in_sql` the SELECT also applies the formula guard and the
     JSON kinds, so each column is a finished cell (PostgreSQL's COPY path).
 
-    `kinds` are the JSON kinds stored under each custom and render key of the site
+    `kinds` are the JSON kinds stored under each key of the JSON families of the site
     (ActivityStore.family_kinds). A key of one kind is selected without its kind word: asking the
     database for every value's kind was a fifth of PostgreSQL's work on the demo's export.
 
@@ -118,10 +118,7 @@ def build_csv_query(
             continue
         data = activities.c[FAMILY_COLUMN[column.family]]
         value = json.text(data, column.name)
-        if column.family is Family.CONNECTION:
-            expressions.append(guard_sql(value) if cells_in_sql else value)
-            outputs.append(OutputColumn(header, CellKind.PLAIN if cells_in_sql else CellKind.TEXT))
-        elif cells_in_sql:
+        if cells_in_sql:
             kind_of = json.kind(data, column.name)
             expressions.append(
                 case(

@@ -6,9 +6,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from clickproof.domain.fields import (
-    CONNECTION_KEYS,
     FAMILY_COLUMN,
     RELATED_FIELDS,
+    SELECTABLE_CONNECTION_KEYS,
     STANDARD_FIELDS,
     Family,
 )
@@ -50,10 +50,10 @@ def field_catalogue(keys: dict[Family, list[str]]) -> list[CatalogueField]:
         for f in RELATED_FIELDS
     ]
     for family, column in FAMILY_COLUMN.items():
-        documented = CONNECTION_KEYS if family is Family.CONNECTION else ()
+        documented = SELECTABLE_CONNECTION_KEYS if family is Family.CONNECTION else ()
         present = [k for k in keys.get(family, []) if k not in documented]
         for key in (*documented, *sorted(present)):
-            selectable = family is not Family.CONNECTION or key in CONNECTION_KEYS
+            selectable = family is not Family.CONNECTION or key in SELECTABLE_CONNECTION_KEYS
             description = f"{family.value} data key {key}"
             fields.append(
                 CatalogueField(

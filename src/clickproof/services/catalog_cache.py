@@ -18,6 +18,7 @@ class GroupEntry:
     id: int
     key: str
     contract_ids: tuple[int, ...]
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,10 @@ def load_site_catalog(store: CatalogStore, access_id: str) -> SiteCatalog | None
     for v in version_rows:
         if v.status == PUBLISHED:
             latest[int(v.contract_id)] = (str(v.id), int(v.version_number))
-    entries = [GroupEntry(int(g.id), str(g.key), tuple(int(c) for c in g.contract_ids)) for g in group_rows]
+    entries = [
+        GroupEntry(int(g.id), str(g.key), tuple(int(c) for c in g.contract_ids), str(g.title))
+        for g in group_rows
+    ]
     return SiteCatalog(
         site,
         frozenset(contract_ids),

@@ -43,7 +43,7 @@ class ActivityStore:
         self, conn: Connection, rows: Iterable[tuple[int, Iterable[tuple[str, str, str | None]]]]
     ) -> None:
         """Record the JSON keys of stored rows in their site's catalogue, and the kinds of their
-        custom and render values: (site id, chain.family_fields of the row) for each row."""
+        JSON family values: (site id, chain.family_fields of the row) for each row."""
         keys: set[tuple[int, str, str]] = set()
         kinds: set[tuple[int, str, str, str]] = set()
         for site_id, fields in rows:
@@ -80,7 +80,7 @@ class ActivityStore:
         return [r.key for r in rows]
 
     def family_kinds(self, site_id: int) -> dict[tuple[Family, str], frozenset[str]]:
-        """(family, key) → the JSON kinds stored under it in the site's custom and render data."""
+        """(family, key) → the JSON kinds stored under it in the site's JSON families."""
         found: dict[tuple[Family, str], set[str]] = {}
         with self.engine.connect() as conn:
             for row in conn.execute(select(field_kinds).where(field_kinds.c.site_id == site_id)):
@@ -137,19 +137,21 @@ class ActivityStore:
         return rows, total
 
     def accepted_versions(
-        self, site_id: int, signer_id: str, contract_ids: Sequence[int]
+        self, site_id: int, signer_id: str, contract_ids: Sequence[int] | None
     ) -> dict[int, tuple[str, int]]:
-        """contract id → (version id, number) of the signer's latest `agreed` activity for it."""
+        """contract id → (version id, number) of the signer's latest `agreed` activity for it
+        (for every contract the signer agreed to when `contract_ids` is None)."""
         query = (
             select(activities.c.contract_id, activities.c.version_id, activities.c.version_number)
             .where(
                 activities.c.site_id == site_id,
                 activities.c.signer_id == signer_id,
                 activities.c.event_type == "agreed",
-                activities.c.contract_id.in_(list(contract_ids)),
             )
             .order_by(activities.c.created_time, activities.c.chain_seq)
         )
+        if contract_ids is not None:
+            query = query.where(activities.c.contract_id.in_(list(contract_ids)))
         with self.engine.connect() as conn:
             return {
                 int(r.contract_id): (str(r.version_id), int(r.version_number)) for r in conn.execute(query)

@@ -94,6 +94,27 @@ class CatalogStore:
                 )
             )
 
+    def presented_versions(self, site_id: int, version_ids: Sequence[str]) -> dict[str, Any]:
+        """version id → (id, contract_id, title, body, full_version_number, contract_title,
+        contract_key) of the site's versions, for `/load`."""
+        if not version_ids:
+            return {}
+        query = (
+            select(
+                versions.c.id,
+                versions.c.contract_id,
+                versions.c.title,
+                versions.c.body,
+                versions.c.full_version_number,
+                contracts.c.title.label("contract_title"),
+                contracts.c.key.label("contract_key"),
+            )
+            .join(contracts, contracts.c.id == versions.c.contract_id)
+            .where(versions.c.site_id == site_id, versions.c.id.in_(list(version_ids)))
+        )
+        with self.engine.connect() as conn:
+            return {str(r.id): r for r in conn.execute(query)}
+
     def delete_signer(self, conn: Connection, site_id: int, signer_id: str) -> None:
         conn.execute(delete(signers).where(signers.c.site_id == site_id, signers.c.signer_id == signer_id))
 

@@ -176,7 +176,7 @@ def family_fields(
 ) -> tuple[tuple[str, str, str | None], ...]:
     """(family, key, JSON kind of the value) of every key an activity brings."""
     return (
-        *((Family.CONNECTION.value, key, None) for key in connection),
+        *((Family.CONNECTION.value, key, json_kind(value)) for key, value in connection.items()),
         *((Family.CUSTOM.value, key, json_kind(value)) for key, value in custom.items()),
         *((Family.RENDER.value, key, json_kind(value)) for key, value in render.items()),
     )

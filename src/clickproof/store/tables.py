@@ -212,8 +212,8 @@ field_keys = Table(
     Column("key", String(256), primary_key=True),
 )
 
-# The JSON kinds (string, number, boolean, object, array) stored under each key of the custom and
-# render families of a site: a key of one kind is exported without asking the database for kinds.
+# The JSON kinds (string, number, boolean, object, array) stored under each key of the JSON
+# families of a site: a key of one kind is exported without asking the database for kinds.
 field_kinds = Table(
     "field_kinds",
     metadata,
@@ -221,6 +221,21 @@ field_kinds = Table(
     Column("family", String(16), primary_key=True),
     Column("key", String(256), primary_key=True),
     Column("kind", String(8), primary_key=True),
+)
+
+# What `/load` presented: a group's contracts at their published versions with the render data
+# merged, under a fresh render id that a later send refers to (`rdid`).
+renders = Table(
+    "renders",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("group_id", Integer, ForeignKey("groups.id"), nullable=True),
+    # [{"contract": id, "version": id, "sha256": hex of the HTML as presented}], in the group's order
+    Column("contracts", JsonDocument, nullable=False),
+    Column("render_data", JsonDocument, nullable=False),
+    Column("test_mode", Boolean, nullable=False),
+    Column("created_time", UtcDateTime, nullable=False),
 )
 
 export_jobs = Table(
