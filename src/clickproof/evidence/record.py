@@ -120,6 +120,25 @@ def _time(value: datetime | None) -> str | None:
     return None if value is None else format_stored(value)
 
 
+
+SERVER_SIDE_SOURCE = (
+    "sent by a server-side caller (the customer's backend): the values below are as it sent them; "
+    "clickproof did not observe the signer's connection"
+)
+CLIENT_SOURCE = (
+    "sent from the signer's browser or app: remote address and user agent as seen on the "
+    "connection where the client sent none"
+)
+
+
+def connection_source(connection_data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Where an Activity API send's connection data came from (no row for imported activities)."""
+    if "server_side" not in connection_data:
+        return []
+    source = SERVER_SIDE_SOURCE if connection_data["server_side"] is True else CLIENT_SOURCE
+    return [("source of these values", source)]
+
+
 def build_record(
     activity: Activity,
     context: EvidenceContext,
@@ -203,7 +222,10 @@ def build_record(
                     ]
                 ),
             },
-            {"title": "Connection data", "rows": _family(activity.connection_data)},
+            {
+                "title": "Connection data",
+                "rows": _rows(connection_source(activity.connection_data)) + _family(activity.connection_data),
+            },
             {"title": "Custom data", "rows": _family(activity.custom_data)},
             {"title": "Render data", "rows": _family(activity.render_data)},
             *(
