@@ -120,7 +120,6 @@ def _time(value: datetime | None) -> str | None:
     return None if value is None else format_stored(value)
 
 
-
 SERVER_SIDE_SOURCE = (
     "sent by a server-side caller (the customer's backend): the values below are as it sent them; "
     "clickproof did not observe the signer's connection"
@@ -224,7 +223,8 @@ def build_record(
             },
             {
                 "title": "Connection data",
-                "rows": _rows(connection_source(activity.connection_data)) + _family(activity.connection_data),
+                "rows": _rows(connection_source(activity.connection_data))
+                + _family(activity.connection_data),
             },
             {"title": "Custom data", "rows": _family(activity.custom_data)},
             {"title": "Render data", "rows": _family(activity.render_data)},
