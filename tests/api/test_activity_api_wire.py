@@ -177,3 +177,24 @@ def test_a_fault_on_the_activity_api_is_503_with_retry_after(client: TestClient,
     answer = safe.get(f"/latest?sid={SID}&sig=a&cid=1")
     assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
     assert answer.json()["code"] == "temporarily_unavailable"
+
+
+def test_a_site_with_allowed_origins_answers_them_and_refuses_others(
+    client: TestClient, system: System
+) -> None:
+    system.tenants.set_allowed_origins(1, ("https://shop.example",))
+    system.ingest.cache.clear()
+    allowed = client.get(f"/latest?sid={SID}&sig=a&cid=1", headers={"Origin": "https://shop.example:443"})
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://shop.example:443"
+    assert allowed.headers["vary"] == "Origin"
+    body = json.dumps({"sid": SID, "sig": "x@example.com", "et": "agreed", "cid": [1]})
+    refused = client.post("/send", content=body, headers={**JSON, "Origin": "https://evil.example"})
+    assert (refused.status_code, refused.json()["code"], refused.json()["field"]) == (
+        403,
+        "origin_not_allowed",
+        "Origin",
+    )
+    # Nothing was recorded for the refused page; a server-side caller sends no Origin and is served.
+    assert client.get(f"/retrieve?sid={SID}&sig=x%40example.com").json() == {}
+    assert client.post("/send", content=body, headers=JSON).status_code == 200

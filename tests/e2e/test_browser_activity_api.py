@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.test_processes import Server, api, home, server, token
+from tests.e2e.test_processes import Server, api, home, run_cli, server, token
 
 __all__ = ["home", "server", "token"]
 
@@ -48,6 +49,34 @@ run();
 """
 
 
+def browse(url: str, tmp_path: Path) -> str:
+    """The page's DOM after its scripts ran, in headless Chromium."""
+    assert Path(CHROMIUM).exists(), "chromium is not installed (.ci/run installs it)"
+    ran = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=15000",
+            "--dump-dom",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    return ran.stdout
+
+
 @pytest.fixture
 def page_origin(server: Server) -> Iterator[str]:
     html = (PAGE % {"api": server.url}).encode()
@@ -74,30 +103,7 @@ def page_origin(server: Server) -> Iterator[str]:
 def test_a_page_on_another_origin_records_and_reads(
     page_origin: str, server: Server, token: str, tmp_path: Path
 ) -> None:
-    assert Path(CHROMIUM).exists(), "chromium is not installed (.ci/run installs it)"
-    ran = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--virtual-time-budget=15000",
-            "--dump-dom",
-            page_origin,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert ran.returncode == 0, ran.stderr[-2000:]
-    dom = ran.stdout
+    dom = browse(page_origin, tmp_path)
     assert '"send":200' in dom, dom[-2000:]
     assert '"latest":{"1":true,"2":false}' in dom
     activity = dom.split('"activities":["', 1)[1].split('"', 1)[0]
@@ -108,3 +114,20 @@ def test_a_page_on_another_origin_records_and_reads(
     assert "Chrome" in connection["user_agent"] and connection["remote_address"] == "127.0.0.1"
     assert isinstance(connection["browser_timezone"], int)
     assert httpx.get(f"{server.url}/health").status_code == 200
+
+
+def test_a_site_that_lists_its_origins_refuses_other_pages(
+    page_origin: str, server: Server, home: Path, database_url: str, tmp_path: Path
+) -> None:
+    restricted = run_cli(home, database_url, "site", "origins", "1", "--allow", "https://shop.example")
+    assert restricted.returncode == 0, restricted.stderr
+    assert "site 1: https://shop.example" in restricted.stdout
+    bad = run_cli(home, database_url, "site", "origins", "1", "--allow", "shop.example")
+    assert bad.returncode != 0 and "not an origin" in bad.stderr
+    time.sleep(1.2)  # the server's catalogue snapshot lives CLICKPROOF_CATALOG_CACHE_SECONDS (1 s)
+    dom = browse(page_origin, tmp_path)
+    assert '"send":403' in dom  # refused, with a body the page can read and show
+    refused = httpx.get(
+        f"{server.url}/latest?sid=demo-site-access-id&sig=a&cid=1", headers={"Origin": page_origin}
+    )
+    assert refused.status_code == 403 and refused.json()["code"] == "origin_not_allowed"

@@ -1,7 +1,10 @@
 """CORS for the Activity API. Ironclad's clients call `/send`, `/load`, `/latest` and `/retrieve`
 from customers' web pages on other origins, identified only by the site's public access id: any
-origin may call them (`Access-Control-Allow-Origin: *`), never with credentials. The REST API
-(bearer tokens) answers no CORS at all."""
+origin may call them (`Access-Control-Allow-Origin: *`), never with credentials, unless the site
+lists its allowed origins (`clickproof site origins`): then the routes answer that origin itself,
+and refuse a request from another (api/routes_activity_api.py). A preflight cannot name the site,
+so it is always allowed; the request after it is what is checked. The REST API (bearer tokens)
+answers no CORS at all."""
 
 from __future__ import annotations
 
@@ -31,7 +34,8 @@ class ActivityApiCors:
         async def with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
                 response_headers = MutableHeaders(scope=message)
-                response_headers["Access-Control-Allow-Origin"] = "*"
+                if "access-control-allow-origin" not in response_headers:  # a site's own allow-list
+                    response_headers["Access-Control-Allow-Origin"] = "*"
                 response_headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
             await send(message)
 

@@ -16,7 +16,9 @@ from clickproof.api.body import query_dict, read_params_body
 from clickproof.api.contract import error_responses, json_response
 from clickproof.bootstrap import System
 from clickproof.domain.load_request import parse_load
+from clickproof.domain.origins import origin_allowed
 from clickproof.domain.send_request import is_server_side, parse_lookup, parse_send
+from clickproof.errors import ForbiddenError
 from clickproof.services.idempotency import HEADER, request_fingerprint
 
 SEND_RESPONSE: dict[str, Any] = {
@@ -65,8 +67,28 @@ def build_activity_api_router(system: System) -> APIRouter:
             params["bua"] = request.headers["user-agent"][:4096]
         return params
 
+    def origin_headers(access_id: str, request: Request) -> dict[str, str]:
+        """A site with an allow-list answers its allowed origins by name and refuses others."""
+        origin = request.headers.get("origin")
+        if origin is None:
+            return {}
+        allowed = ingest.catalog_of(access_id).site.allowed_origins
+        if allowed is None:
+            return {}
+        if not origin_allowed(origin, allowed):
+            raise ForbiddenError(
+                f"pages of {origin[:100]!r} may not call this site's Activity API",
+                field="Origin",
+                code="origin_not_allowed",
+            )
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+
+    def answer(body: Any, headers: dict[str, str]) -> JSONResponse:
+        return JSONResponse(body, headers=headers or None)
+
     def send(params: dict[str, Any], request: Request) -> JSONResponse:
         parsed = parse_send(with_request_defaults(params, request, is_server_side(params)))
+        cors = origin_headers(parsed.site_access_id, request)
 
         def action() -> tuple[int, Any]:
             result = ingest.send(parsed)
@@ -82,8 +104,8 @@ def build_activity_api_router(system: System) -> APIRouter:
         outcome = system.idempotency.run(
             f"send:{parsed.site_access_id}", request.headers.get(HEADER), request_fingerprint(params), action
         )
-        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-        return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
+        headers = {"Idempotent-Replayed": "true", **cors} if outcome.replayed else cors
+        return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers or None)
 
     @router.get(
         "/send",
@@ -92,7 +114,7 @@ def build_activity_api_router(system: System) -> APIRouter:
         response_model=None,
         responses={
             200: json_response("Recorded: the batch and one activity id per contract.", SEND_RESPONSE),
-            **error_responses(400, 404, 503),
+            **error_responses(400, 403, 404, 503),
         },
         openapi_extra=PUBLIC,
     )
@@ -106,7 +128,7 @@ def build_activity_api_router(system: System) -> APIRouter:
         response_model=None,
         responses={
             200: json_response("Recorded.", SEND_RESPONSE),
-            **error_responses(400, 404, 413, 415, 503),
+            **error_responses(400, 403, 404, 413, 415, 503),
         },
         openapi_extra=PUBLIC,
     )
@@ -114,8 +136,10 @@ def build_activity_api_router(system: System) -> APIRouter:
         params = {**query_dict(list(request.query_params.multi_items())), **(await read_params_body(request))}
         return await run_in_threadpool(send, params, request)
 
-    def load(params: dict[str, Any]) -> dict[str, Any]:
-        return ingest.load(parse_load(params))
+    def load(params: dict[str, Any], request: Request) -> JSONResponse:
+        parsed = parse_load(params)
+        cors = origin_headers(parsed.site_access_id, request)
+        return answer(ingest.load(parsed), cors)
 
     load_doc = (
         "A group's contracts at their published versions, with the render data (rnd) merged, under "
@@ -129,24 +153,27 @@ def build_activity_api_router(system: System) -> APIRouter:
         response_model=None,
         responses={
             200: json_response("The group object.", LOAD_RESPONSE),
-            **error_responses(400, 404, 413, 415, 503),
+            **error_responses(400, 403, 404, 413, 415, 503),
         },
         openapi_extra=PUBLIC,
     )
-    async def load_post(request: Request) -> dict[str, Any]:
+    async def load_post(request: Request) -> JSONResponse:
         params = {**query_dict(list(request.query_params.multi_items())), **(await read_params_body(request))}
-        return await run_in_threadpool(load, params)
+        return await run_in_threadpool(load, params, request)
 
     @router.get(
         "/load",
         summary="Load a group for presentation (query string)",
         description=load_doc + " Parameters sid, gkey or gid, rnd (JSON), tm.",
         response_model=None,
-        responses={200: json_response("The group object.", LOAD_RESPONSE), **error_responses(400, 404, 503)},
+        responses={
+            200: json_response("The group object.", LOAD_RESPONSE),
+            **error_responses(400, 403, 404, 503),
+        },
         openapi_extra=PUBLIC,
     )
-    def load_get(request: Request) -> dict[str, Any]:
-        return load(query_dict(list(request.query_params.multi_items())))
+    def load_get(request: Request) -> JSONResponse:
+        return load(query_dict(list(request.query_params.multi_items())), request)
 
     @router.get(
         "/latest",
@@ -156,12 +183,14 @@ def build_activity_api_router(system: System) -> APIRouter:
         response_model=None,
         responses={
             200: {"description": "contract id → accepted the newest version"},
-            **error_responses(400, 404, 503),
+            **error_responses(400, 403, 404, 503),
         },
         openapi_extra=PUBLIC,
     )
-    def latest(request: Request) -> dict[str, bool]:
-        return ingest.latest(parse_lookup(query_dict(list(request.query_params.multi_items()))))
+    def latest(request: Request) -> JSONResponse:
+        parsed = parse_lookup(query_dict(list(request.query_params.multi_items())))
+        cors = origin_headers(parsed.site_access_id, request)
+        return answer(ingest.latest(parsed), cors)
 
     @router.get(
         "/retrieve",
@@ -171,12 +200,13 @@ def build_activity_api_router(system: System) -> APIRouter:
         response_model=None,
         responses={
             200: {"description": "contract id → newest accepted version id, or false"},
-            **error_responses(400, 404, 503),
+            **error_responses(400, 403, 404, 503),
         },
         openapi_extra=PUBLIC,
     )
-    def retrieve(request: Request) -> dict[str, str | bool]:
-        params = query_dict(list(request.query_params.multi_items()))
-        return ingest.retrieve(parse_lookup(params, contracts_required=False))
+    def retrieve(request: Request) -> JSONResponse:
+        parsed = parse_lookup(query_dict(list(request.query_params.multi_items())), contracts_required=False)
+        cors = origin_headers(parsed.site_access_id, request)
+        return answer(ingest.retrieve(parsed), cors)
 
     return router

@@ -10,6 +10,7 @@ import typer
 
 from clickproof.cli.export_command import export_app
 from clickproof.cli.ingest_commands import erase_signer_command, import_command, verify_chain_command
+from clickproof.cli.site_commands import site_app
 from clickproof.cli.verify_command import verify
 from clickproof.config import load_settings
 
@@ -19,6 +20,7 @@ app = typer.Typer(
 token_app = typer.Typer(help="Issue and revoke API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(export_app, name="export")
+app.add_typer(site_app, name="site")
 app.command()(verify)
 app.command("import")(import_command)
 app.command("verify-chain")(verify_chain_command)

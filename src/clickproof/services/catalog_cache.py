@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from clickproof.store.catalog import PUBLISHED, CatalogStore
-from clickproof.store.tenants import Site
+from clickproof.store.tenants import Site, site_from_row
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def load_site_catalog(store: CatalogStore, access_id: str) -> SiteCatalog | None
     if found is None:
         return None
     row, contract_ids, version_rows, group_rows = found
-    site = Site(row.id, row.account_id, row.name, row.access_id, row.max_export_days)
+    site = site_from_row(row)
     latest: dict[int, tuple[str, int]] = {}
     for v in version_rows:
         if v.status == PUBLISHED:

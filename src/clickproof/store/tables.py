@@ -43,6 +43,8 @@ sites = Table(
     Column("name", String(200), nullable=False),
     Column("access_id", String(64), nullable=False, unique=True),
     Column("max_export_days", Integer, nullable=False, server_default="365"),
+    # Origins whose pages may call the Activity API for this site (CORS); null: any origin.
+    Column("allowed_origins", JsonDocument, nullable=True),
     Column("created_time", UtcDateTime, nullable=False),
 )
 

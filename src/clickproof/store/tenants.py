@@ -18,6 +18,7 @@ class Site:
     name: str
     access_id: str
     max_export_days: int
+    allowed_origins: tuple[str, ...] | None = None  # Activity API callers (CORS); None: any
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,16 @@ class TokenRecord:
     revoked_time: datetime | None
 
 
-def _site(row: Any) -> Site:
-    return Site(row.id, row.account_id, row.name, row.access_id, row.max_export_days)
+def site_from_row(row: Any) -> Site:
+    origins = row.allowed_origins
+    return Site(
+        row.id,
+        row.account_id,
+        row.name,
+        row.access_id,
+        row.max_export_days,
+        None if origins is None else tuple(str(o) for o in origins),
+    )
 
 
 class TenantStore:
@@ -90,21 +99,30 @@ class TenantStore:
         with self.engine.connect() as conn:
             return str(conn.execute(select(users.c.email).where(users.c.id == user_id)).scalar_one())
 
+    def set_allowed_origins(self, site_id: int, origins: tuple[str, ...] | None) -> None:
+        """The origins whose pages may call the site's Activity API; None: any origin."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(sites)
+                .where(sites.c.id == site_id)
+                .values(allowed_origins=None if origins is None else list(origins))
+            )
+
     def site(self, site_id: int) -> Site | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(sites).where(sites.c.id == site_id)).first()
-            return None if row is None else _site(row)
+            return None if row is None else site_from_row(row)
 
     def site_by_access_id(self, conn: Connection, access_id: str) -> Site | None:
         row = conn.execute(select(sites).where(sites.c.access_id == access_id)).first()
-        return None if row is None else _site(row)
+        return None if row is None else site_from_row(row)
 
     def account_sites(self, account_id: int) -> list[Site]:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(sites).where(sites.c.account_id == account_id).order_by(sites.c.id)
             ).all()
-            return [_site(r) for r in rows]
+            return [site_from_row(r) for r in rows]
 
     def create_token(
         self,

@@ -1,4 +1,4 @@
-"""renders: what /load presented under each render id; connection kinds recorded
+"""renders: what /load presented under each render id; sites' allowed origins; connection kinds
 
 Revision ID: 0008
 Revises: 0007
@@ -47,8 +47,12 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["group_id"], ["groups.id"], name=op.f("fk_renders_group_id_groups")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_renders")),
     )
+    with op.batch_alter_table("sites") as batch:
+        batch.add_column(sa.Column("allowed_origins", JsonDocument(), nullable=True))
     op.execute(_POSTGRES_BACKFILL if op.get_bind().dialect.name == "postgresql" else _SQLITE_BACKFILL)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sites") as batch:
+        batch.drop_column("allowed_origins")
     op.drop_table("renders")
