@@ -192,3 +192,99 @@ def test_chain_hashes_are_canonical_and_sensitive() -> None:
     content = sha256_hex(record_json(stored, pii_hash(part)))
     assert content != sha256_hex(record_json({**stored, "event_type": "disagreed"}, pii_hash(part)))
     assert link_hash(GENESIS, content) != link_hash("1" * 64, content)
+
+
+BASE: dict[str, object] = {"sid": "s", "et": "agreed", "sig": "a", "cid": [1]}
+
+
+@pytest.mark.parametrize(
+    ("code", "value", "key", "stored"),
+    [
+        ("pat", "Checkout", "page_title", "Checkout"),
+        ("pau", "https://a.example/x", "page_url", "https://a.example/x"),
+        ("pad", "a.example", "page_domain", "a.example"),
+        ("pap", "/x", "page_path", "/x"),
+        ("paq", "?q=1", "page_query", "?q=1"),
+        ("hn", "a.example", "hostname", "a.example"),
+        ("ref", "https://r.example", "referrer", "https://r.example"),
+        ("addr", "203.0.113.7", "remote_address", "203.0.113.7"),
+        ("bua", "Mozilla/5.0", "user_agent", "Mozilla/5.0"),
+        ("btz", -300, "browser_timezone", -300),
+        ("btz", "-300", "browser_timezone", -300),
+        ("btz", "5.5", "browser_timezone", 5.5),
+        ("btz", "Europe/Berlin", "browser_timezone", "Europe/Berlin"),
+        ("bl", "en-us", "browser_locale", "en-us"),
+        ("os", "MacOS", "operating_system", "MacOS"),
+        ("env", "desktop", "environment", "desktop"),
+        ("scd", "24-bit", "screen_color_depth", "24-bit"),
+        ("res", "1680x1050", "screen_resolution", "1680x1050"),
+        ("_lib", "pactsafe-activity-node", "client_library", "pactsafe-activity-node"),
+        ("_libv", "2.0.0", "client_version", "2.0.0"),
+        ("rdid", "57d17a38dce301647dd86e12", "render_id", "57d17a38dce301647dd86e12"),
+        ("srid", "req-1", "request", "req-1"),
+        ("slo", "checkout-page", "snapshot_location", "checkout-page"),
+        ("rev", ["rev-1", "rev-2"], "revision", ["rev-1", "rev-2"]),
+        ("rev", "rev-1,rev-2", "revision", ["rev-1", "rev-2"]),
+        ("xtu", ["https://x.example/t.pdf"], "external_urls", ["https://x.example/t.pdf"]),
+        ("dyn", True, "dynamic", True),
+        ("xt", "false", "external", False),
+        ("cnf", 1, "confirmation_email", True),
+        ("_ct", True, "certification_token", True),
+        ("_noerr", "1", "silent_error", True),
+        ("_srv", True, "server_side", True),
+        ("server_side", "true", "server_side", True),
+        ("_srv", False, "server_side", False),
+    ],
+)
+def test_every_documented_parameter_is_stored(code: str, value: object, key: str, stored: object) -> None:
+    request = parse_send({**BASE, code: value})
+    assert request.connection_data[key] == stored
+    assert "unrecognized_parameters" not in request.connection_data and request.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"sig": 12345}, {"signer_id": "12345"}),
+        ({"sig": 12.0}, {"signer_id": "12"}),
+        ({"cid": [1, "2"]}, {"contract_ids": (1, 2)}),
+        ({"cid": None, "vid": [VID]}, {"contract_ids": (), "version_ids": (VID,)}),
+        ({"gid": 7}, {"group_id": 7}),
+        ({"gid": "7", "gkey": "signup"}, {"group_id": 7, "group_key": "signup"}),
+        ({"tm": True}, {"test_mode": True}),
+        ({"tm": 0}, {"test_mode": False}),
+        ({"em": "clickthrough"}, {"execution_method": "clickthrough"}),
+        ({"uid": "u-1"}, {"uuid": "u-1"}),
+        ({"session": "s-1"}, {"session": "s-1"}),
+        ({"cus": {"vip": True}}, {"custom_data": {"vip": True}}),
+        (
+            {"rnd": '{"CompanyName": "ACME"}'},
+            {"render_data": {"CompanyName": "ACME"}, "render_data_given": True},
+        ),
+        ({"_": "123", "cb": "jsonp1"}, {"warnings": ()}),
+    ],
+)
+def test_core_parameters_in_the_sdks_types(params: dict[str, object], expected: dict[str, object]) -> None:
+    request = parse_send({**BASE, **params})
+    assert {name: getattr(request, name) for name in expected} == expected
+
+
+def test_a_server_side_send_is_flagged_and_unknown_parameters_are_kept() -> None:
+    request = parse_send({**BASE, "_srv": True, "fancy_new": [1, {"a": None}]})
+    assert request.server_side is True
+    assert request.connection_data["unrecognized_parameters"] == {"fancy_new": [1, {"a": None}]}
+    assert request.warnings == ("unrecognized parameter 'fancy_new' was kept verbatim with the activity",)
+
+
+def test_lookups_accept_what_the_sdk_adds() -> None:
+    params = {
+        "sid": "s",
+        "sig": 5,
+        "cid": ["1", "2"],
+        "et": "latest",
+        "tm": "true",
+        "_srv": "true",
+        "_lib": "x",
+    }
+    assert parse_lookup(params).contract_ids == (1, 2) and parse_lookup(params).signer_id == "5"
+    assert parse_lookup({"sid": "s", "sig": "a"}, contracts_required=False).contract_ids == ()
