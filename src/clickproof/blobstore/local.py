@@ -1,4 +1,5 @@
-"""Export files in a local directory, published by write → fsync → rename → fsync(dir)."""
+"""Export files in a local directory, published by write → fsync → rename → fsync(dir); files
+are created 0600 and folders 0700."""
 
 from __future__ import annotations
 
@@ -30,14 +31,16 @@ class LocalBlobStore:
     @contextmanager
     def writer(self, key: str) -> Iterator[BinaryIO]:
         final = self._path(key)
-        final.parent.mkdir(parents=True, exist_ok=True)
+        final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # Temp files of earlier attempts at this key (a worker killed mid-write) go first; a stale
         # attempt still writing to one then fails at its rename, which is what it deserves.
         for stale in final.parent.glob(f".{final.name}.*.tmp"):
             stale.unlink(missing_ok=True)
         temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
         try:
-            with open(temp, "wb", buffering=1024 * 1024) as handle:
+            # Evidence is personal data: readable by this user only, whatever the umask.
+            descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with open(descriptor, "wb", buffering=1024 * 1024) as handle:
                 yield handle
                 handle.flush()
                 os.fsync(handle.fileno())

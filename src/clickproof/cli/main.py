@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Annotated
 
@@ -22,6 +23,15 @@ app.add_typer(token_app, name="token")
 app.add_typer(export_app, name="export")
 app.add_typer(site_app, name="site")
 app.command()(verify)
+
+
+@app.callback()
+def _private_files() -> None:
+    """Every file a clickproof process or its children create (database, exports, parts, keys)
+    is readable by its user only: personal data and signing keys live there."""
+    os.umask(0o077)
+
+
 app.command("import")(import_command)
 app.command("verify-chain")(verify_chain_command)
 app.command("erase-signer")(erase_signer_command)
@@ -53,6 +63,7 @@ def serve(
     """Run the API with its export workers and sweeper in this process."""
     import uvicorn
 
+    from clickproof.api.access_log import uvicorn_log_config
     from clickproof.api.app import create_app
     from clickproof.bootstrap import build_system
 
@@ -67,6 +78,7 @@ def serve(
             host=settings.host,
             port=settings.port,
             log_level="info",
+            log_config=uvicorn_log_config(),
             timeout_graceful_shutdown=10,
         )
     finally:
