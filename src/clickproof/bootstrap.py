@@ -11,6 +11,7 @@ from clickproof.blobstore.base import BlobStore
 from clickproof.blobstore.local import LocalBlobStore
 from clickproof.blobstore.s3 import S3BlobStore
 from clickproof.config import Settings
+from clickproof.evidence.key_wrapping import KeyWrapper, load_key_encryption_key
 from clickproof.export.chunked_csv import DEFAULT_CHUNK_ROWS
 from clickproof.export.runner import ExportRunner, RunnerSettings
 from clickproof.jobs.queue import JobQueue, build_queue
@@ -104,7 +105,8 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
     activities = ActivityStore(engine)
     jobs = ExportJobStore(engine)
     blobs = build_blob_store(settings)
-    keys = EvidenceKeys(EvidenceKeyStore(engine))
+    wrapper = KeyWrapper(load_key_encryption_key(settings.key_encryption_key, settings.resolved_home))
+    keys = EvidenceKeys(EvidenceKeyStore(engine, wrapper))
     runner = ExportRunner(
         engine,
         jobs,

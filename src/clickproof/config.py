@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(
         default=None, description="Key that signs download links; default a random key kept in home."
     )
+    key_encryption_key: str | None = Field(
+        default=None,
+        description="Base64 of 32 random bytes that encrypt the sites' private signing keys in the "
+        "database; default a random key kept in home (key-encryption.key). Every process of one "
+        "deployment needs the same key.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `clickproof serve` binds.")
     port: int = Field(default=8000, description="Port `clickproof serve` binds.")
     public_url: str | None = Field(

@@ -312,6 +312,6 @@ site_evidence_keys = Table(
     Column("key_id", String(64), nullable=False, unique=True),
     Column("algorithm", String(16), nullable=False),
     Column("public_key", String(64), nullable=False),
-    Column("private_key", String(64), nullable=False),
+    Column("private_key", String(256), nullable=False),  # wrapped: evidence/key_wrapping.py
     Column("created_time", UtcDateTime, nullable=False),
 )

@@ -1,4 +1,4 @@
-"""renders: what /load presented under each render id; sites' allowed origins; connection kinds
+"""renders: what /load presented; sites' allowed origins; wrapped signing keys; connection kinds
 
 Revision ID: 0008
 Revises: 0007
@@ -49,6 +49,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("sites") as batch:
         batch.add_column(sa.Column("allowed_origins", JsonDocument(), nullable=True))
+    # Private keys are stored wrapped (evidence/key_wrapping.py): longer than 64 characters.
+    with op.batch_alter_table("site_evidence_keys") as batch:
+        batch.alter_column(
+            "private_key",
+            existing_type=sa.String(length=64),
+            type_=sa.String(length=256),
+            existing_nullable=False,
+        )
     op.execute(_POSTGRES_BACKFILL if op.get_bind().dialect.name == "postgresql" else _SQLITE_BACKFILL)
 
 
