@@ -130,3 +130,54 @@ def test_position_encoding_round_trips_through_json(chunked: tuple[System, DemoR
     assert row is not None
     encoded = encode_position((), tuple(row))
     assert isinstance(encoded[0], str) and encoded[0].endswith("Z")
+
+
+@pytest.mark.parametrize("damage", [None, "flip", "remove"])
+def test_an_attempt_interrupted_after_the_join_is_finished_by_the_next(
+    chunked: tuple[System, DemoResult], monkeypatch: pytest.MonkeyPatch, damage: str | None
+) -> None:
+    """The join deletes the parts; a crash before the commit used to leave a job that could never
+    succeed. The next attempt reuses the joined file when it matches every recorded part, and
+    rewrites the parts when it does not (a damaged or missing file)."""
+    from clickproof import failpoints
+
+    system, demo = chunked
+    body = {"start_date": START, "connection_all": True, "custom_all": True}
+    control = create_export(system, demo, body)
+    system.runner.run(control, "control")
+    expected = _file_bytes(system, control)
+
+    job_id = create_export(system, demo, body)
+    monkeypatch.setenv("CLICKPROOF_FAILPOINTS", "export.before_commit=raise")
+    failpoints._actions.cache_clear()
+    try:
+        with pytest.raises(failpoints.FailpointError):  # the process "dies" right before the commit
+            system.runner.run(job_id, "first")
+    finally:
+        monkeypatch.delenv("CLICKPROOF_FAILPOINTS")
+        failpoints._actions.cache_clear()
+    from clickproof.store.tables import export_jobs
+
+    with system.engine.begin() as conn:  # its lease runs out, as a dead worker's does
+        conn.execute(
+            export_jobs.update()
+            .where(export_jobs.c.id == job_id)
+            .values(lease_expires_time=utc_now() - timedelta(seconds=1))
+        )
+    interrupted = system.jobs.get(job_id)
+    assert interrupted is not None and interrupted.status is not JobStatus.SUCCESS
+    parts_dir = system.settings.export_dir / job_id / "parts"
+    assert not parts_dir.exists() or list(parts_dir.iterdir()) == []  # the join had deleted them
+    joined = system.settings.export_dir / job_id / f"clickwrap_activities-{job_id}.csv"
+    assert joined.read_bytes() == expected
+    if damage == "flip":
+        data = bytearray(joined.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        joined.write_bytes(bytes(data))
+    elif damage == "remove":
+        joined.unlink()
+
+    system.runner.run(job_id, "second")
+    assert _file_bytes(system, job_id) == expected
+    finished = system.jobs.get(job_id)
+    assert finished is not None and finished.files[0].sha256 == system.jobs.get(control).files[0].sha256  # type: ignore[union-attr]

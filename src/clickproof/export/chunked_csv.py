@@ -30,6 +30,7 @@ from clickproof.export.attempt import LeaseLostError, StopRequestedError
 from clickproof.export.csv_query import CsvQuery, OutputColumn
 from clickproof.export.csv_writer import header_line
 from clickproof.export.hashing_writer import HashingWriter
+from clickproof.export.published_join import verified_join
 from clickproof.query.sort import SortKey
 from clickproof.store.export_chunks import CSV, DONE, Chunk, ChunkStore
 
@@ -204,11 +205,17 @@ class ChunkedCsvExport:
 
         The join runs while chunks still run: a joiner thread appends each part as soon as it and
         all parts before it are done. The file becomes visible only when complete (the blob
-        writer renames or completes it at the end).
+        writer renames or completes it at the end). A file an interrupted attempt already joined
+        is reused when it matches every recorded part (export/published_join.py); chunks whose
+        parts are gone otherwise are written again.
         """
+        prefix = (_BOM if bom else b"") + header_line(query.columns)
+        reused = self._published(job.id, key, prefix)
+        if reused is not None:
+            return reused
         with self.blobs.writer(key) as handle:
             out = HashingWriter(handle)
-            out.write((_BOM if bom else b"") + header_line(query.columns))
+            out.write(prefix)
             joiner = _PartJoiner(self, job.id, out)
             try:
                 chunks = self.coordinate(
@@ -221,10 +228,31 @@ class ChunkedCsvExport:
             finally:
                 joiner.stop()
             joiner.append_ready(chunks)
+        self._delete_parts(chunks)
+        return JoinedFile(out.size, out.sha256(), sum(c.rows for c in chunks))
+
+    def _published(self, job_id: str, key: str, prefix: bytes) -> JoinedFile | None:
+        chunks = self.chunks.chunks(job_id)
+        missing = [
+            c
+            for c in chunks
+            if c.status == DONE and (c.storage_key is None or not self.blobs.exists(c.storage_key))
+        ]
+        if not missing:
+            return None
+        if len(missing) == len(chunks):
+            found = verified_join(self.blobs, key, prefix, chunks)
+            if found is not None:
+                log.info("export.join_reused job=%s chunks=%d", job_id, len(chunks))
+                return JoinedFile(found[0], found[1], sum(c.rows for c in chunks))
+        self.chunks.reopen(job_id, [c.position for c in missing], self.clock())
+        log.warning("export.parts_rewritten job=%s chunks=%d", job_id, len(missing))
+        return None
+
+    def _delete_parts(self, chunks: list[Chunk]) -> None:
         for chunk in chunks:
             if chunk.storage_key is not None:
                 self.blobs.delete(chunk.storage_key)
-        return JoinedFile(out.size, out.sha256(), sum(c.rows for c in chunks))
 
 
 class _PartJoiner:

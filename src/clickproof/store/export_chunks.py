@@ -175,6 +175,29 @@ class ChunkStore:
             updated_time=now,
         )
 
+    def reopen(self, job_id: str, positions: list[int], now: datetime, kind: str = CSV) -> None:
+        """Make done chunks pending again (their parts were lost): the next claim rewrites them."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(export_chunks)
+                .where(
+                    export_chunks.c.job_id == job_id,
+                    export_chunks.c.kind == kind,
+                    export_chunks.c.position.in_(positions),
+                    export_chunks.c.status == DONE,
+                )
+                .values(
+                    status=PENDING,
+                    rows=0,
+                    size=None,
+                    sha256=None,
+                    storage_key=None,
+                    lease_owner=None,
+                    lease_expires_time=None,
+                    updated_time=now,
+                )
+            )
+
     def _update_held(self, chunk: Chunk, **values: Any) -> bool:
         """Update the chunk only while this attempt still holds it (compare-and-set)."""
         with self.engine.begin() as conn:
