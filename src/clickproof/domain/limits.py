@@ -19,3 +19,8 @@ PROGRESS_EVERY_ROWS = 50_000
 MAX_ERROR_ECHO = 200
 MAX_VERSION_BODY_BYTES = 4 * 1024 * 1024
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
+# Tenant data a public caller can add (docs/security.md): per send, per site, per export.
+MAX_SEND_FAMILY_KEYS = 100  # keys of `cus` or `rnd` in one send
+MAX_SEND_FAMILY_BYTES = 16 * 1024  # `cus` or `rnd` of one send, as JSON
+MAX_SITE_FAMILY_KEYS = 500  # distinct custom (or render) keys of one site
+MAX_EXPORT_COLUMNS = 600  # columns of one export's CSV

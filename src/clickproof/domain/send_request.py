@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from clickproof.domain import limits
 from clickproof.domain.object_id import is_object_id
 from clickproof.errors import ValidationError
 
@@ -189,6 +190,24 @@ def object_param(params: dict[str, Any], name: str) -> dict[str, Any]:
             raise fail(f"{name} must be a JSON object", name) from None
     if not isinstance(value, dict):
         raise fail(f"{name} must be a JSON object, not {_json_type(value)}", name)
+    if len(value) > limits.MAX_SEND_FAMILY_KEYS:
+        raise fail(
+            f"{name} has {len(value)} keys; at most {limits.MAX_SEND_FAMILY_KEYS} per send",
+            name,
+            "too_many_keys",
+        )
+    try:
+        size = len(json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+    except (ValueError, RecursionError):
+        raise fail(
+            f"{name} holds a value JSON cannot (NaN, Infinity) or is nested too deeply", name
+        ) from None
+    if size > limits.MAX_SEND_FAMILY_BYTES:
+        raise fail(
+            f"{name} is {size} bytes as JSON; at most {limits.MAX_SEND_FAMILY_BYTES} per send",
+            name,
+            "too_large",
+        )
     return value
 
 

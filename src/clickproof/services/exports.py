@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from clickproof.blobstore.base import BlobStore
+from clickproof.domain import limits
 from clickproof.domain.export_job import (
     JOB_NAME,
     MESSAGES,
@@ -24,7 +25,7 @@ from clickproof.domain.export_request import parse_export_request
 from clickproof.domain.fields import Family
 from clickproof.domain.object_id import is_object_id, new_object_id
 from clickproof.domain.timestamps import utc_now
-from clickproof.errors import ExportNotFoundError, ExportNotReadyError, InvalidLinkError
+from clickproof.errors import ExportNotFoundError, ExportNotReadyError, InvalidLinkError, ValidationError
 from clickproof.query.catalogue import CatalogueField, field_catalogue
 from clickproof.services.download_links import LinkClaims, LinkSigner
 from clickproof.services.tokens import Principal, TokenAuthenticator
@@ -69,6 +70,13 @@ class ExportService:
         request = parse_export_request(body, now=now, max_export_days=site.max_export_days)
         custom_keys = self.activities.family_keys(site.id, Family.CUSTOM) if request.custom_all else []
         columns = request.columns(custom_keys)
+        if len(columns) > limits.MAX_EXPORT_COLUMNS:
+            raise ValidationError(
+                f"the export would have {len(columns)} columns ({len(custom_keys)} custom keys with "
+                f"custom_all); at most {limits.MAX_EXPORT_COLUMNS} are allowed: select custom keys by name",
+                field="custom_all" if request.custom_all else "select",
+                code="too_many_columns",
+            )
         data = request.to_data(columns)
         data["warnings"] = request.warnings
         message = MESSAGES[JobStatus.PENDING]

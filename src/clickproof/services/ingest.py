@@ -4,13 +4,16 @@ versions did the signer accept?)."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
 
+from clickproof.domain import limits
 from clickproof.domain.activity import Activity
+from clickproof.domain.fields import Family
 from clickproof.domain.load_request import LoadRequest
 from clickproof.domain.object_id import new_object_id, new_render_id
 from clickproof.domain.send_request import LookupRequest, SendRequest
@@ -23,6 +26,8 @@ from clickproof.store.activities import ActivityStore
 from clickproof.store.catalog import CatalogStore, SignerWrite
 from clickproof.store.renders import PresentedContract, Render, RenderStore
 from clickproof.store.tenants import TenantStore
+
+log = logging.getLogger("clickproof.ingest")
 
 # Reserved signer properties taken from `cus` into the signer record (domain.md §1, Signer).
 SIGNER_PROPERTIES = ("first_name", "last_name", "name", "company_name", "title", "email", "mobile_number")
@@ -182,6 +187,7 @@ class IngestService:
         render = self._render_of(catalog, request)
         group_id, resolved = self._resolve(catalog, request, render)
         render_data = dict(render.render_data) if render is not None else dict(request.render_data)
+        self._check_site_keys(site.id, request.custom_data, render_data)
         signer_writes: list[SignerWrite] = []
         if request.signer_id is not None:
             properties = {k: request.custom_data[k] for k in SIGNER_PROPERTIES if k in request.custom_data}
@@ -216,6 +222,24 @@ class IngestService:
         # Sends of one process share write transactions (services/group_commit).
         self.committer.submit(WriteItem(signer_writes, batch_rows))
         return SendResult(batch, [a.id for a in batch_rows], format_instant(now), list(request.warnings))
+
+    def _check_site_keys(self, site_id: int, custom: dict[str, Any], render: dict[str, Any]) -> None:
+        """A site's catalogue of custom and render keys is bounded: a send that would add keys past
+        MAX_SITE_FAMILY_KEYS is refused (the keys already recorded keep working)."""
+        for family, values, code in ((Family.CUSTOM, custom, "cus"), (Family.RENDER, render, "rnd")):
+            if not values:
+                continue
+            new, total = self.activities.new_key_count(site_id, family, values)
+            if new and total + new > limits.MAX_SITE_FAMILY_KEYS:
+                log.warning(
+                    "ingest.key_limit site=%d family=%s new=%d recorded=%d", site_id, family.value, new, total
+                )
+                raise ValidationError(
+                    f"{code} brings {new} new {family.value} key(s); the site has {total} and at most "
+                    f"{limits.MAX_SITE_FAMILY_KEYS} are allowed (existing keys can still be sent)",
+                    field=code,
+                    code="site_key_limit",
+                )
 
     @staticmethod
     def _connection(request: SendRequest, render: Render | None, contract_id: int) -> dict[str, Any]:

@@ -65,6 +65,20 @@ class ActivityStore:
         if keys or kinds:
             conn.info.setdefault(_PENDING_FIELDS, []).append((self, keys | kinds))
 
+    def new_key_count(self, site_id: int, family: Family, keys: Iterable[str]) -> tuple[int, int]:
+        """(how many of `keys` the site's `family` has not recorded, how many it has): no
+        statement when this process knows every key already."""
+        unknown = [k for k in keys if (site_id, family.value, k) not in self._recorded]
+        if not unknown:
+            return 0, 0
+        with self.engine.connect() as conn:
+            where = (field_keys.c.site_id == site_id) & (field_keys.c.family == family.value)
+            known = set(
+                conn.execute(select(field_keys.c.key).where(where, field_keys.c.key.in_(unknown))).scalars()
+            )
+            total = int(conn.execute(select(func.count()).select_from(field_keys).where(where)).scalar_one())
+        return len(set(unknown) - known), total
+
     def _learn(self, recorded: set[tuple[Any, ...]]) -> None:
         with self._recorded_lock:
             self._recorded |= recorded
