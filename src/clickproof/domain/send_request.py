@@ -206,7 +206,7 @@ def object_param(params: dict[str, Any], name: str) -> dict[str, Any]:
         raise fail(
             f"{name} is {size} bytes as JSON; at most {limits.MAX_SEND_FAMILY_BYTES} per send",
             name,
-            "too_large",
+            "parameter_too_large",
         )
     return value
 
