@@ -39,6 +39,7 @@ from clickproof.export.attempt import LeaseLostError, StopRequestedError
 from clickproof.export.chunked_csv import ChunkedCsvExport
 from clickproof.export.csv_query import CsvQuery, OutputColumn, build_csv_query
 from clickproof.export.csv_writer import write_csv
+from clickproof.export.failure_reasons import failure_reason
 from clickproof.export.hashing_writer import HashingWriter
 from clickproof.export.pdf_renderer import EvidencePdfRenderer
 from clickproof.export.postgres_arrow import export_postgres_arrow
@@ -202,22 +203,24 @@ class ExportRunner:
             log.warning("export.commit_lost job=%s attempt=%d", job.id, job.attempt)
 
     def _attempt_failed(self, job: ExportJob, exc: Exception) -> None:
-        reason = type(exc).__name__
-        log.exception("export.attempt_failed job=%s attempt=%d error=%s", job.id, job.attempt, reason)
+        reason = failure_reason(exc)
+        log.exception(
+            "export.attempt_failed job=%s attempt=%d error=%s", job.id, job.attempt, type(exc).__name__
+        )
         now = self.clock()
         if job.attempt >= self.settings.max_attempts:
             self.jobs.fail(
                 job.id,
                 attempt=job.attempt,
                 now=now,
-                message=f"Export job failed after {job.attempt} attempts (internal error: {reason}).",
+                message=f"Export job failed after {job.attempt} attempts ({reason}).",
             )
         else:
             self.jobs.release(
                 job.id,
                 attempt=job.attempt,
                 now=now,
-                message=f"Attempt {job.attempt} failed (internal error: {reason}); it will be retried.",
+                message=f"Attempt {job.attempt} failed ({reason}); it will be retried.",
             )
 
     def _query(self, job: ExportJob) -> CsvQuery:
