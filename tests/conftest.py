@@ -23,6 +23,7 @@ def make_settings(home: Path, **overrides: Any) -> Settings:
         "workers": 2,
         "job_lease_seconds": 5.0,
         "sweep_interval_seconds": 0.2,
+        "retry_base_seconds": 0.0,  # tests that need the backoff set it
         "dispatch_grace_seconds": 1.0,
         "public_url": "http://testserver",
     }

@@ -121,6 +121,7 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
             postgres_csv=settings.postgres_csv,
             pdf_chunk_rows=settings.pdf_chunk_rows,
             render_processes=settings.pdf_render_processes,
+            retry_base_seconds=settings.retry_base_seconds,
         ),
         keys,
     )

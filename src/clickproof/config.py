@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         default=30.0, ge=0, description="Age after which a pending/scheduled job is dispatched again."
     )
     max_attempts: int = Field(default=5, ge=1, description="Attempts before a job is marked failed.")
+    retry_base_seconds: float = Field(
+        default=4.0,
+        ge=0,
+        description="Wait after a failed attempt: between half and all of base * 2^(attempt - 1) "
+        "seconds, at most 10 minutes (4 s: about 1 minute over 5 attempts).",
+    )
     chunk_rows: int | None = Field(
         default=None,
         ge=1,

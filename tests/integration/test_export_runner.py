@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -198,6 +200,36 @@ def test_failing_attempts_are_retried_then_fail_with_a_message(
         assert job is not None and job.retry_count == attempt - 1
     assert job.status is JobStatus.FAILED and not job.active
     assert "OSError" in job.message and "/secret/path" not in job.message
+
+
+def test_a_failed_attempt_backs_off_before_the_next(
+    system: System, demo: DemoResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job_id = create_export(system, demo, {"start_date": START})
+    monkeypatch.setattr(system.runner, "settings", replace(system.runner.settings, retry_base_seconds=10.0))
+    calls: list[int] = []
+
+    def full_disk(*_args: Any) -> Any:
+        calls.append(1)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(system.runner, "_export", full_disk)
+    start = utc_now()
+    system.runner.clock = lambda: start
+    system.runner.run(job_id, "w")
+    job = system.jobs.get(job_id)
+    assert job is not None and job.status is JobStatus.SCHEDULED
+    assert "the export storage is full" in job.message and "retried in" in job.message
+    system.runner.run(job_id, "w")  # too early: the attempt is not taken
+    assert len(calls) == 1
+    assert system.sweeper.jobs.needing_dispatch(now=start + timedelta(seconds=4), grace=timedelta(0)) == []
+    later = start + timedelta(seconds=10)
+    assert [j.id for j in system.jobs.needing_dispatch(now=later, grace=timedelta(0))] == [job_id]
+    system.runner.clock = lambda: later
+    system.runner.run(job_id, "w")
+    assert len(calls) == 2
+    job = system.jobs.get(job_id)
+    assert job is not None and job.attempt == 2 and job.status is JobStatus.SCHEDULED
 
 
 def test_sweeper_redispatches_lost_and_expired_jobs(system: System, demo: DemoResult) -> None:

@@ -8,6 +8,7 @@ the job id, and the status change to success, with the files, is the single comm
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ from clickproof.domain.export_job import ExportFile, ExportJob, ExportType, JobS
 from clickproof.domain.export_request import Column
 from clickproof.domain.fields import STANDARD_BY_NAME, Family
 from clickproof.domain.object_id import is_object_id
+from clickproof.domain.retry_backoff import retry_delay
 from clickproof.domain.timestamps import format_stored, parse_stored, utc_now
 from clickproof.evidence.canonical_json import sha256_hex
 from clickproof.evidence.manifest import (
@@ -73,6 +75,7 @@ class RunnerSettings:
     postgres_csv: str = "arrow"  # or "copy" (config.Settings.postgres_csv)
     pdf_chunk_rows: int = 1_000
     render_processes: int = 0  # evidence PDFs rendered in this many child processes; 0: in the thread
+    retry_base_seconds: float = 4.0  # domain/retry_backoff
 
 
 def csv_file_name(job_id: str) -> str:
@@ -216,11 +219,13 @@ class ExportRunner:
                 message=f"Export job failed after {job.attempt} attempts ({reason}).",
             )
         else:
+            delay = retry_delay(job.attempt, self.settings.retry_base_seconds)
             self.jobs.release(
                 job.id,
                 attempt=job.attempt,
                 now=now,
-                message=f"Attempt {job.attempt} failed ({reason}); it will be retried.",
+                message=f"Attempt {job.attempt} failed ({reason}); it will be retried in {math.ceil(delay)} s.",
+                retry_time=now + timedelta(seconds=delay),
             )
 
     def _query(self, job: ExportJob) -> CsvQuery:

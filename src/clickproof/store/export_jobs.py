@@ -170,6 +170,8 @@ class ExportJobStore:
             )
             if status not in (JobStatus.PENDING, JobStatus.SCHEDULED) and not expired:
                 return None
+            if not expired and row.retry_time is not None and row.retry_time > now:
+                return None  # backing off after a failed attempt
             attempt = row.attempt + 1
             result = conn.execute(
                 update(export_jobs)
@@ -295,8 +297,11 @@ class ExportJobStore:
             )
             return result.rowcount == 1
 
-    def release(self, job_id: str, *, attempt: int, now: datetime, message: str) -> bool:
-        """Give a started job back (graceful stop or a recoverable error): started → scheduled."""
+    def release(
+        self, job_id: str, *, attempt: int, now: datetime, message: str, retry_time: datetime | None = None
+    ) -> bool:
+        """Give a started job back (graceful stop or a recoverable error): started → scheduled,
+        to be taken again from `retry_time` on (at once when None)."""
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(export_jobs)
@@ -310,6 +315,7 @@ class ExportJobStore:
                     lease_owner=None,
                     lease_expires_time=None,
                     dispatched_time=None,
+                    retry_time=retry_time,
                     updated_time=now,
                     message=message,
                 )
@@ -345,6 +351,7 @@ class ExportJobStore:
         waiting = and_(
             export_jobs.c.status.in_((JobStatus.PENDING.value, JobStatus.SCHEDULED.value)),
             or_(export_jobs.c.dispatched_time.is_(None), export_jobs.c.dispatched_time <= stale),
+            or_(export_jobs.c.retry_time.is_(None), export_jobs.c.retry_time <= now),
         )
         expired = and_(
             export_jobs.c.status == JobStatus.STARTED.value, export_jobs.c.lease_expires_time <= now

@@ -255,6 +255,8 @@ export_jobs = Table(
     Column("message", Text, nullable=False),
     Column("data", JsonDocument, nullable=False),
     Column("retry_count", Integer, nullable=False, server_default="0"),
+    # A failed attempt is retried no earlier than this (exponential backoff with jitter).
+    Column("retry_time", UtcDateTime, nullable=True),
     Column("attempt", Integer, nullable=False, server_default="0"),
     Column("lease_owner", String(64), nullable=True),
     Column("lease_expires_time", UtcDateTime, nullable=True),

@@ -1,4 +1,4 @@
-"""renders: what /load presented; sites' allowed origins; wrapped signing keys; connection kinds
+"""renders; sites' allowed origins; wrapped signing keys; job retry times; connection kinds
 
 Revision ID: 0008
 Revises: 0007
@@ -49,6 +49,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("sites") as batch:
         batch.add_column(sa.Column("allowed_origins", JsonDocument(), nullable=True))
+    with op.batch_alter_table("export_jobs") as batch:
+        batch.add_column(sa.Column("retry_time", UtcDateTime(length=27), nullable=True))
     # Private keys are stored wrapped (evidence/key_wrapping.py): longer than 64 characters.
     with op.batch_alter_table("site_evidence_keys") as batch:
         batch.alter_column(
@@ -61,6 +63,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("export_jobs") as batch:
+        batch.drop_column("retry_time")
     with op.batch_alter_table("sites") as batch:
         batch.drop_column("allowed_origins")
     op.drop_table("renders")
