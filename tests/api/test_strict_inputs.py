@@ -81,3 +81,49 @@ def test_download_link_with_hostile_numbers_is_refused(client: TestClient) -> No
         response = client.get(base, params=query, headers={"Authorization": ""})
         assert 400 <= response.status_code < 500, response.text
         assert json.loads(response.text)["code"] == "invalid_link"
+
+
+@pytest.mark.parametrize("name", ["a\u0000", "a\tb", "line\nbreak", '"q'])
+@pytest.mark.parametrize("family", ["custom", "render"])
+def test_select_names_the_worker_cannot_use_are_refused_at_creation(
+    client: TestClient, family: str, name: str
+) -> None:
+    before = len(client.get(EVIDENCE).json()["data"])
+    body = {"start_date": START, "select": {family: [name]}}
+    error(client.post(EVIDENCE, json=body), 400, "invalid_select", f"select.{family}[0]")
+    assert len(client.get(EVIDENCE).json()["data"]) == before  # nothing stored
+
+
+@pytest.mark.parametrize(
+    "doc", [{"custom_data.n": 1e20}, {"custom_data.n": {"$lt": 1e19}}, {"version_number": -1e19}]
+)
+def test_numbers_beyond_64_bits_are_refused_at_creation(client: TestClient, doc: dict[str, Any]) -> None:
+    response = client.post(EVIDENCE, json={"start_date": START, "filter": doc})
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "invalid_filter"
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"version_number": {"$gt": -9223372036854775808}},
+        {"custom_data.n": 9223372036854775807},
+        {"custom_data.vip": {"$exists": 1}},
+        {"custom_data.vip": {"$exists": 0}},
+        {"custom_data.vip": {"$exists": None}},
+        {"custom_data.vip": {"$exists": "yes"}},
+    ],
+)
+def test_filters_mongodb_accepts_are_accepted(client: TestClient, doc: dict[str, Any]) -> None:
+    assert client.get("/v1.1/activity", params={"filter": json.dumps(doc)}).status_code == 200
+    assert client.post(EVIDENCE, json={"start_date": START, "filter": doc}).status_code == 201
+
+
+def test_exists_with_a_number_means_what_a_boolean_means(client: TestClient) -> None:
+    def count(value: object) -> int:
+        doc = json.dumps({"custom_data.vip": {"$exists": value}})
+        listing = client.get("/v1.1/activity", params={"filter": doc, "per_page": 100}).json()
+        return int(listing["count"]) if "count" in listing else len(listing["data"])
+
+    assert count(1) == count(True)
+    assert count(0) == count(False) == count(None)
