@@ -116,3 +116,9 @@ def test_invalid_json_names_the_field_and_the_place() -> None:
     assert error.message.startswith("filter is not valid JSON: ")
     assert "line 1 column 7" in error.message
     assert _refused("", field=None).message.startswith("the request body is not valid JSON")
+
+
+def test_in_a_body_the_lone_surrogate_error_names_its_pointer() -> None:
+    with pytest.raises(ValidationError) as info:
+        loads('{"select": {"custom": ["\\udfff"]}}')
+    assert info.value.field == "/select/custom/0"

@@ -48,7 +48,9 @@ def loads(text: str, *, field: str | None = None, max_depth: int = DEFAULT_MAX_D
         pointer = lone_surrogate_pointer(value)
         if pointer is not None:
             where = f"at {pointer}" if pointer else "at the top level"
-            raise _Refused(f"a key or string {where} contains a lone surrogate (not a Unicode scalar value)")
+            reason = f"a key or string {where} contains a lone surrogate (not a Unicode scalar value)"
+            # In a body the pointer is the most precise field; a query parameter keeps its name.
+            raise _invalid(subject, field if field is not None else pointer or None, reason)
     except _Refused as exc:
         raise _invalid(subject, field, str(exc)) from None
     except RecursionError:
