@@ -198,3 +198,16 @@ def test_a_site_with_allowed_origins_answers_them_and_refuses_others(
     # Nothing was recorded for the refused page; a server-side caller sends no Origin and is served.
     assert client.get(f"/retrieve?sid={SID}&sig=x%40example.com").json() == {}
     assert client.post("/send", content=body, headers=JSON).status_code == 200
+
+
+def test_hostile_json_in_query_strings_is_a_clear_400(client: TestClient) -> None:
+    for cus in ('{"a":1e400}', '{"a":NaN}', '{"a":"\\ud800"}', "[" * 5000, '{"a":1,"a":2}'):
+        answer = client.get(
+            "/send", params={"sid": SID, "sig": "h@example.com", "et": "agreed", "cid": "1", "cus": cus}
+        )
+        assert answer.status_code == 400, (cus[:20], answer.text)
+        assert answer.json()["field"] == "cus"
+    body = b'{"sid":"demo-site-access-id","sig":"h@example.com","et":"agreed","cid":[1],"cus":{"a":1e400}}'
+    answer = client.post("/send", content=body, headers=JSON)
+    assert answer.status_code == 400 and answer.json()["code"] == "invalid_json"
+    assert client.get(f"/retrieve?sid={SID}&sig=h%40example.com").json() == {}

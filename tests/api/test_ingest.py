@@ -243,7 +243,7 @@ def test_catalogue_create_publish_and_send(client: TestClient) -> None:
         client.post("/v1.1/signers", json={"signer_id": "s@example.com"}), 409, "already_exists", "signer_id"
     )
     assert client.get("/v1.1/signers/missing").status_code == 404
-    assert client.get("/v1.1/contracts/abc").status_code == 404
+    error(client.get("/v1.1/contracts/abc"), 400, "invalid_parameter", "id")
 
 
 def test_activity_list_filters_with_the_export_language(client: TestClient) -> None:

@@ -118,7 +118,7 @@ def test_injection_in_values_is_400_with_pointer(client: TestClient, value: Any)
     response = post_ascii(client, {"start_date": START, "filter": {"signer_id": value}})
     assert response.status_code == 400, response.text
     body = response.json()
-    assert body["code"] in FILTER_CODES | {"filter_too_large"}
+    assert body["code"] in FILTER_CODES | {"filter_too_large", "invalid_json"}  # invalid_json: lone surrogate
     assert body["field"].startswith("/filter/signer_id")
     assert body["errors"][0]["field"] == body["field"]
 

@@ -85,7 +85,7 @@ def test_unknown_operators_and_fields_point_at_the_node(raw: object, pointer: st
         {"and": []},
         {"and": {"a": 1}},
         {"event_type": {"$in": "agreed"}},
-        {"event_type": {"$exists": "yes"}},
+        {"event_type": {"$exists": True, "$bad": 1}},
         {"event_type": ["agreed"]},
         {"created_time": {"$gt": "not a date"}},
         {"version_number": float("inf")},
@@ -146,7 +146,7 @@ def test_sql_has_only_placeholders(dialect: object) -> None:
 def test_boundaries_of_values_and_keys() -> None:
     parse_filter({"version_number": 2**63 - 1})
     assert _error({"version_number": 2**63}).code == "invalid_filter"
-    parse_filter({"version_number": 1.5e308})
+    assert _error({"version_number": 1.5e308}).code == "invalid_filter"  # beyond 64 bits: refused
     assert _error({"version_number": float("nan")}).code == "invalid_filter"
     parse_filter({"custom_data." + "k" * limits.MAX_FIELD_NAME_LENGTH: 1})
     assert _error({"custom_data." + "k" * (limits.MAX_FIELD_NAME_LENGTH + 1): 1}).code == "invalid_filter"
@@ -204,3 +204,23 @@ def test_positive_leaves_stay_sargable_and_negated_ones_definite() -> None:
         compile_filter(parse_filter({"signer_id": {"$ne": "a"}}), "sqlite").compile(dialect=dialect)
     )
     assert "coalesce" in negated
+
+
+@pytest.mark.parametrize(
+    ("operand", "expected"),
+    [(1, True), (0, False), (None, False), ("yes", True), ("", True), (0.0, False), (2.5, True), ([], True)],
+)
+def test_exists_reads_any_operand_as_mongodb_does(operand: object, expected: bool) -> None:
+    node = parse_filter({"custom_data.vip": {"$exists": operand}})
+    assert isinstance(node, Compare) and node.value is expected
+
+
+@pytest.mark.parametrize("value", [-(2**63), 2**63 - 1, -(2.0**63), 9.2e18])
+def test_64_bit_bounds_are_accepted(value: float) -> None:
+    assert parse_filter({"custom_data.n": value}) is not None
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 2.0**63, 1e20, -1e19])
+def test_numbers_beyond_64_bits_are_refused(value: float) -> None:
+    with pytest.raises(InvalidFilterError):
+        parse_filter({"custom_data.n": value})

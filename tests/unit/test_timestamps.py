@@ -16,6 +16,8 @@ from clickproof.errors import InvalidDateError
         ("2022-10-06 12:30", datetime(2022, 10, 6, 12, 30, tzinfo=UTC)),
         ("2022-10-06T00:00:00.123456789Z", datetime(2022, 10, 6, 0, 0, 0, 123456, tzinfo=UTC)),
         ("2022-10-05T22:00:00-0200", datetime(2022, 10, 6, tzinfo=UTC)),
+        ("2022-10-06T00:00:00z", datetime(2022, 10, 6, tzinfo=UTC)),  # RFC 3339 allows lowercase
+        ("2022-10-06t00:00:00.5z", datetime(2022, 10, 6, 0, 0, 0, 500000, tzinfo=UTC)),
     ],
 )
 def test_parses_iso_8601_to_utc(text: str, expected: datetime) -> None:
@@ -37,6 +39,12 @@ def test_parses_iso_8601_to_utc(text: str, expected: datetime) -> None:
         "9999-12-31T23:59:59-12:00",
         "2022-10-06T00:00:00Z; DROP TABLE x",
         "x" * 1000,
+        " 2026-11-20",
+        "2026-11-20 ",
+        "2026-11-20T00:00:00Z\n",
+        "\t2026-11-20T00:00:00Z",
+        "\u0662\u0660\u0662\u0662-10-06",
+        "2022-10-06T\u0661\u0662:00:00Z",
     ],
 )
 def test_rejects_bad_dates_with_the_field_named(text: str) -> None:

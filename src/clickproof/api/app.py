@@ -17,6 +17,7 @@ from clickproof import __version__
 from clickproof.api.activity_cors import ActivityApiCors
 from clickproof.api.contract import SEED
 from clickproof.api.error_handlers import install_error_handlers
+from clickproof.api.http_hygiene import HttpHygieneMiddleware
 from clickproof.api.routes_activity import build_activity_router
 from clickproof.api.routes_activity_api import build_activity_api_router
 from clickproof.api.routes_catalog import build_catalog_router
@@ -50,7 +51,8 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
     )
     app.openapi_version = "3.0.3"  # the seed's version; the bundled Swagger UI renders 3.0
     install_error_handlers(app)
-    app.add_middleware(ActivityApiCors)
+    app.add_middleware(HttpHygieneMiddleware)
+    app.add_middleware(ActivityApiCors)  # outermost: preflights never reach the hygiene checks
     app.include_router(build_export_router(system))
     app.include_router(build_evidence_router(system))
     app.include_router(build_activity_router(system))

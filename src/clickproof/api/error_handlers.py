@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.routing import Match
 
 from clickproof.api.activity_cors import ACTIVITY_API_PATHS
 from clickproof.errors import ClickproofError, error_body
@@ -40,6 +42,22 @@ def _json(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods = {
+        method
+        for method in _METHODS
+        for route in request.app.router.routes
+        if route.matches({**request.scope, "method": method})[0] is Match.FULL
+    }
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ClickproofError)
     async def _domain(_request: Request, exc: ClickproofError) -> JSONResponse:
@@ -54,9 +72,17 @@ def install_error_handlers(app: FastAPI) -> None:
         return _json(400, "invalid_request", str(first.get("msg", "invalid request")), field)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _json(exc.status_code, code, str(exc.detail))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+        return _json(exc.status_code, code, str(exc.detail), headers=headers or None)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _disconnected(request: Request, _exc: ClientDisconnect) -> JSONResponse:
+        log.info("api.client_disconnected method=%s path=%s", request.method, request.url.path)
+        return _json(400, "client_disconnected", "the client closed the connection before the body was read")
 
     @app.exception_handler(OperationalError)
     async def _database(_request: Request, exc: OperationalError) -> JSONResponse:

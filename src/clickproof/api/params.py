@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from clickproof.domain.strict_int import ascii_int
 from clickproof.errors import ValidationError
 
 
@@ -11,9 +12,11 @@ def int_param(request: Request, name: str, *, default: int | None, minimum: int,
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or len(raw) > 12:
-        raise ValidationError(f"{name} must be a whole number", field=name, code="invalid_parameter")
-    value = int(raw)
+    value = ascii_int(raw, max_digits=12)
+    if value is None:
+        raise ValidationError(
+            f"{name} must be a whole number written with the digits 0-9", field=name, code="invalid_parameter"
+        )
     if not minimum <= value <= maximum:
         raise ValidationError(
             f"{name} must be between {minimum} and {maximum}", field=name, code="invalid_parameter"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,10 +17,11 @@ from clickproof.api.contract import error_responses
 from clickproof.api.wire import collection
 from clickproof.api.wire_ingest import activity_to_wire
 from clickproof.bootstrap import System
+from clickproof.domain import strict_json
 from clickproof.domain.chain import sha256_hex
 from clickproof.domain.limits import MAX_IMPORT_BYTES
 from clickproof.domain.object_id import is_object_id
-from clickproof.errors import InvalidFilterError, NotFoundError, UnsupportedMediaTypeError
+from clickproof.errors import InvalidFilterError, NotFoundError, UnsupportedMediaTypeError, ValidationError
 from clickproof.query.parse import parse_filter
 from clickproof.query.sort import parse_sort
 from clickproof.query.sql import STANDARD_COLUMNS, compile_filter
@@ -65,9 +65,9 @@ def build_activity_router(system: System) -> APIRouter:
         filter_doc: Any = None
         if raw_filter:
             try:
-                filter_doc = json.loads(raw_filter)
-            except ValueError:
-                raise InvalidFilterError("filter must be a JSON object", field="filter") from None
+                filter_doc = strict_json.loads(raw_filter, field="filter")
+            except ValidationError as exc:
+                raise InvalidFilterError(exc.message, field="filter") from None
         where = compile_filter(parse_filter(filter_doc), system.engine.dialect.name)
         order = [
             STANDARD_COLUMNS[k.field].desc() if k.descending else STANDARD_COLUMNS[k.field].asc()

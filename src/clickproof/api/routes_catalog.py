@@ -22,6 +22,8 @@ from clickproof.api.wire_ingest import (
 )
 from clickproof.bootstrap import System
 from clickproof.domain.limits import MAX_VERSION_BODY_BYTES
+from clickproof.domain.strict_int import ascii_int
+from clickproof.errors import ValidationError
 from clickproof.services.tokens import Permission
 from clickproof.store.tables import contracts, erasures, groups, signers, versions
 
@@ -31,11 +33,12 @@ WRITE = Permission.CATALOG_WRITE
 
 def _id_param(request: Request, name: str = "id") -> int:
     raw = request.path_params[name]
-    if not raw.isdigit() or len(raw) > 10:
-        from clickproof.errors import NotFoundError
-
-        raise NotFoundError(f"no such object {raw[:40]!r}", field=name)
-    return int(raw)
+    value = ascii_int(raw, max_digits=10)
+    if value is None:
+        raise ValidationError(
+            f"{name} must be a whole number written with the digits 0-9", field=name, code="invalid_parameter"
+        )
+    return value
 
 
 def build_catalog_router(system: System) -> APIRouter:

@@ -17,6 +17,7 @@ from clickproof.domain.limits import (
     MAX_SELECT_NAMES,
     MAX_SORT_KEYS,
 )
+from clickproof.domain.strict_int import ascii_int
 from clickproof.errors import ValidationError
 from clickproof.query.catalogue import FIELD_OPERATORS, LOGICAL_OPERATORS
 from clickproof.services.tokens import Permission
@@ -61,9 +62,14 @@ def build_site_router(system: System) -> APIRouter:
     def export_fields(request: Request) -> dict[str, Any]:
         principal = system.auth.authenticate(request.headers.get("authorization"))
         raw = request.path_params["site_id"]
-        if not raw.isdigit() or len(raw) > 10 or not 1 <= int(raw) <= 2**31 - 1:
-            raise ValidationError("site_id must be a whole number", field="site_id", code="invalid_parameter")
-        site = system.auth.site_for(principal, int(raw), Permission.EXPORTS_READ)
+        site_id = ascii_int(raw, max_digits=10)
+        if site_id is None or not 1 <= site_id <= 2**31 - 1:
+            raise ValidationError(
+                "site_id must be a whole number (digits 0-9) from 1 to 2147483647",
+                field="site_id",
+                code="invalid_parameter",
+            )
+        site = system.auth.site_for(principal, site_id, Permission.EXPORTS_READ)
         fields = system.exports.field_catalogue(site)
         return {
             "site": site.id,

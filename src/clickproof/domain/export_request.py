@@ -210,6 +210,11 @@ def _parse_select(raw: object) -> tuple[dict[str, list[str]], set[str]]:
     return select, given
 
 
+def _printable(name: str) -> bool:
+    """True when a name can be a JSON path on both databases: no quote, control or surrogate."""
+    return '"' not in name and not any(ord(ch) < 0x20 or 0xD800 <= ord(ch) <= 0xDFFF for ch in name)
+
+
 def _select_names(family: str, names: list[object]) -> list[str]:
     valid: tuple[str, ...] | None = {
         "standard": STANDARD_NAMES,
@@ -218,10 +223,10 @@ def _select_names(family: str, names: list[object]) -> list[str]:
     result: list[str] = []
     unknown: list[str] = []
     for index, name in enumerate(names):
-        if not isinstance(name, str) or not name or len(name) > MAX_FIELD_NAME_LENGTH or '"' in name:
+        if not isinstance(name, str) or not name or len(name) > MAX_FIELD_NAME_LENGTH or not _printable(name):
             raise InvalidSelectError(
                 f"select.{family}[{index}] must be a name of 1 to {MAX_FIELD_NAME_LENGTH} characters "
-                "without double quotes",
+                "without double quotes, control characters (NUL included) or lone surrogates",
                 field=f"select.{family}[{index}]",
             )
         if valid is not None and name not in valid:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from clickproof.domain import limits
+from clickproof.domain import limits, strict_json
 from clickproof.domain.object_id import is_object_id
 from clickproof.errors import ValidationError
 
@@ -185,9 +185,9 @@ def object_param(params: dict[str, Any], name: str) -> dict[str, Any]:
         return {}
     if isinstance(value, str):
         try:
-            value = json.loads(value, parse_constant=_no_constant)
-        except (ValueError, RecursionError):
-            raise fail(f"{name} must be a JSON object", name) from None
+            value = strict_json.loads(value, field=name)
+        except ValidationError as exc:
+            raise fail(f"{name} must be a JSON object: {exc.message}", name) from None
     if not isinstance(value, dict):
         raise fail(f"{name} must be a JSON object, not {_json_type(value)}", name)
     if len(value) > limits.MAX_SEND_FAMILY_KEYS:
@@ -209,10 +209,6 @@ def object_param(params: dict[str, Any], name: str) -> dict[str, Any]:
             "parameter_too_large",
         )
     return value
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
 
 
 def bool_param(params: dict[str, Any], name: str) -> bool | None:

@@ -7,20 +7,27 @@ from datetime import UTC, datetime
 
 from clickproof.errors import InvalidDateError
 
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_ISO_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$")
+# ASCII digits only, the whole text (no surrounding whitespace, no trailing newline).
+_DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_SHAPE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?([Zz]|[+-][0-9]{2}:?[0-9]{2})?"
+)
 
 
 def parse_instant(value: object, field: str) -> datetime:
     """Parse an ISO 8601 / RFC 3339 string to an aware UTC datetime, or raise InvalidDateError."""
     if not isinstance(value, str):
         raise InvalidDateError(f"{field} must be an ISO 8601 date-time string", field=field)
-    text = value.strip()
-    if len(text) > 64:
+    if len(value) > 64:
         raise InvalidDateError(f"{field} is not an ISO 8601 date-time", field=field)
-    if _DATE_ONLY.match(text):
+    if value != value.strip():
+        raise InvalidDateError(f"{field} must not begin or end with whitespace", field=field)
+    text = value
+    if _DATE_ONLY.fullmatch(text):
         text += "T00:00:00"
-    elif not _ISO_SHAPE.match(text):
+    elif _ISO_SHAPE.fullmatch(text):
+        text = text[:10] + "T" + text[11:].upper()  # RFC 3339 allows a lowercase t and z
+    else:
         raise InvalidDateError(
             f"{field} is not an ISO 8601 date-time (expected e.g. 2022-10-06T00:00:00.000Z)", field=field
         )

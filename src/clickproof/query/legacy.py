@@ -10,12 +10,12 @@ double quotes is a JSON string (so it may contain `` and ``). Values take the fi
 
 from __future__ import annotations
 
-import json
 import re
 
+from clickproof.domain import strict_json
 from clickproof.domain.fields import FieldType
 from clickproof.domain.limits import MAX_FILTER_NODES, MAX_LEGACY_FILTER_LENGTH
-from clickproof.errors import InvalidFilterError
+from clickproof.errors import InvalidFilterError, ValidationError
 from clickproof.query.ast import And, Compare, FieldRef, Node, Op, Or, Scalar
 from clickproof.query.fields import resolve_field
 from clickproof.query.parse import scalar_value
@@ -78,8 +78,8 @@ def _condition(path: str, op: str, raw: str, index: int) -> Compare:
 def _value(ref: FieldRef, raw: str, where: str) -> object:
     if raw.startswith('"'):
         try:
-            decoded: object = json.loads(raw)
-        except ValueError:
+            decoded: object = strict_json.loads(raw, field=POINTER)
+        except ValidationError:
             raise InvalidFilterError(
                 f"{where}: the quoted value is not a JSON string", field=POINTER
             ) from None

@@ -141,9 +141,7 @@ def _parse_operators(ref: FieldRef, ops: dict[str, Any], pointer: str, depth: in
             raise _unknown_operator(key, op_pointer)
         op = Op(key)
         if op is Op.EXISTS:
-            if not isinstance(value, bool):
-                raise InvalidFilterError("$exists needs true or false", field=op_pointer)
-            parts.append(Compare(ref, op, value))
+            parts.append(Compare(ref, op, _truthy(value)))
         elif op in (Op.IN, Op.NIN):
             if not isinstance(value, list):
                 raise InvalidFilterError(f"{key} needs an array", field=op_pointer)
@@ -158,6 +156,15 @@ def _parse_operators(ref: FieldRef, ops: dict[str, Any], pointer: str, depth: in
     return parts[0] if len(parts) == 1 else And(tuple(parts))
 
 
+def _truthy(value: object) -> bool:
+    """MongoDB's reading of an `$exists` operand: false, 0 and null are false; anything else true."""
+    if value is None or value is False:
+        return False
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value != 0
+    return True
+
+
 def scalar_value(ref: FieldRef, value: object, pointer: str) -> Scalar:
     """A filter value checked against the bounds, and read as an instant for date fields."""
     return _scalar(ref, value, pointer)
@@ -167,12 +174,14 @@ def _scalar(ref: FieldRef, value: object, pointer: str) -> Scalar:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
-        if abs(value) > 2**63 - 1:
+        if not -(2**63) <= value <= 2**63 - 1:
             raise InvalidFilterError("integer out of the 64-bit range", field=pointer)
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
             raise InvalidFilterError("numbers must be finite", field=pointer)
+        if not -(2.0**63) <= value < 2.0**63:  # both databases compare integers as 64-bit
+            raise InvalidFilterError("number out of the 64-bit range (-2^63 to 2^63)", field=pointer)
         return value
     if isinstance(value, str):
         if len(value) > MAX_FILTER_STRING:

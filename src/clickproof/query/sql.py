@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, false, func, literal, not_, or_, select, true
+from sqlalchemy import BigInteger, Table, and_, false, func, literal, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement, False_
 
 from clickproof.domain.fields import FAMILY_COLUMN, RELATED_BY_NAME, Family, FieldType
@@ -127,7 +127,10 @@ class _FilterCompiler:
             return (column.is_(None) if op in _NULL_MATCHING else false()), False
         if bracket(value) != TYPE_BRACKET[ftype]:
             return false(), False
-        bound = literal(value, column.type)  # typed, so booleans and instants bind as the column does
+        # Typed, so booleans and instants bind as the column does; whole numbers bind as 64-bit so
+        # a value beyond a 32-bit column compares instead of overflowing the parameter.
+        wide = ftype is FieldType.INTEGER and isinstance(value, int) and not isinstance(value, bool)
+        bound = literal(value, BigInteger() if wide else column.type)
         if ftype is FieldType.STRING and op is not Op.EQ:
             column = collated_text(column, self.dialect_name)
         return _COMPARATORS[op](column, bound), nullable

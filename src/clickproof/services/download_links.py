@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from clickproof.domain.strict_int import ascii_int
 from clickproof.errors import InvalidLinkError, LinkExpiredError
 
 
@@ -66,9 +67,11 @@ class LinkSigner:
         signature: str | None,
         now: float,
     ) -> LinkClaims:
-        if not (tid and expires and signature) or not tid.isdigit() or not expires.isdigit():
-            raise InvalidLinkError("the download link is incomplete")
-        claims = LinkClaims(job_id, file_name, int(tid), int(expires))
+        token_id = ascii_int(tid, max_digits=19)
+        expires_at = ascii_int(expires, max_digits=19)
+        if token_id is None or expires_at is None or not signature:
+            raise InvalidLinkError("the download link is incomplete or malformed (tid, expires, sig)")
+        claims = LinkClaims(job_id, file_name, token_id, expires_at)
         if not hmac.compare_digest(self._signature(claims), signature):
             raise InvalidLinkError("the download link's signature is not valid")
         if claims.expires < now:
