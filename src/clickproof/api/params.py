@@ -22,3 +22,15 @@ def int_param(request: Request, name: str, *, default: int | None, minimum: int,
             f"{name} must be between {minimum} and {maximum}", field=name, code="invalid_parameter"
         )
     return value
+
+
+def site_id_path_param(request: Request) -> int:
+    """The `{site_id}` of a path: digits 0-9 only, a positive 32-bit number."""
+    site_id = ascii_int(request.path_params["site_id"], max_digits=10)
+    if site_id is None or not 1 <= site_id <= 2**31 - 1:
+        raise ValidationError(
+            "site_id must be a whole number (digits 0-9) from 1 to 2147483647",
+            field="site_id",
+            code="invalid_parameter",
+        )
+    return site_id

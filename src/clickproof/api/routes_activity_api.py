@@ -50,6 +50,11 @@ PUBLIC: dict[str, Any] = {"security": []}
 PARAMS_DOC = "Ironclad's short parameter codes (docs/ingestion.md): sid, sig, et, em, cid, vid, gid, gkey, cus, rnd, tm, pat, pau, bua, addr, …"
 
 
+async def body_params(request: Request) -> dict[str, Any]:
+    """A POST's parameters: the query string's, then the body's (JSON or a form) over them."""
+    return {**query_dict(list(request.query_params.multi_items())), **(await read_params_body(request))}
+
+
 def build_activity_api_router(system: System) -> APIRouter:
     router = APIRouter(tags=["Activity API"])
     ingest = system.ingest
@@ -133,8 +138,7 @@ def build_activity_api_router(system: System) -> APIRouter:
         openapi_extra=PUBLIC,
     )
     async def send_post(request: Request) -> JSONResponse:
-        params = {**query_dict(list(request.query_params.multi_items())), **(await read_params_body(request))}
-        return await run_in_threadpool(send, params, request)
+        return await run_in_threadpool(send, await body_params(request), request)
 
     def load(params: dict[str, Any], request: Request) -> JSONResponse:
         parsed = parse_load(params)
@@ -158,8 +162,7 @@ def build_activity_api_router(system: System) -> APIRouter:
         openapi_extra=PUBLIC,
     )
     async def load_post(request: Request) -> JSONResponse:
-        params = {**query_dict(list(request.query_params.multi_items())), **(await read_params_body(request))}
-        return await run_in_threadpool(load, params, request)
+        return await run_in_threadpool(load, await body_params(request), request)
 
     @router.get(
         "/load",

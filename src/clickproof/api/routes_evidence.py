@@ -8,10 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from clickproof.api.contract import error_responses
-from clickproof.api.params import int_param
+from clickproof.api.params import int_param, site_id_path_param
 from clickproof.bootstrap import System
-from clickproof.domain.strict_int import ascii_int
-from clickproof.errors import ValidationError
 from clickproof.evidence.signing import ALGORITHM
 from clickproof.services.evidence_records import EvidenceRecords
 from clickproof.services.tokens import Permission
@@ -30,14 +28,7 @@ def build_evidence_router(system: System) -> APIRouter:
     )
     def evidence_key(request: Request) -> dict[str, Any]:
         principal = auth.authenticate(request.headers.get("authorization"))
-        raw = request.path_params["site_id"]
-        site_id = ascii_int(raw, max_digits=10)
-        if site_id is None or not 1 <= site_id <= 2**31 - 1:
-            raise ValidationError(
-                "site_id must be a whole number (digits 0-9) from 1 to 2147483647",
-                field="site_id",
-                code="invalid_parameter",
-            )
+        site_id = site_id_path_param(request)
         site = auth.site_for(principal, site_id, Permission.EXPORTS_READ)
         key = system.keys.for_site(site.id)
         return {

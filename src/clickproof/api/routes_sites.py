@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from clickproof.api.contract import error_responses, json_response
+from clickproof.api.params import site_id_path_param
 from clickproof.bootstrap import System
 from clickproof.domain.limits import (
     MAX_FIELD_NAME_LENGTH,
@@ -17,8 +18,6 @@ from clickproof.domain.limits import (
     MAX_SELECT_NAMES,
     MAX_SORT_KEYS,
 )
-from clickproof.domain.strict_int import ascii_int
-from clickproof.errors import ValidationError
 from clickproof.query.catalogue import FIELD_OPERATORS, LOGICAL_OPERATORS
 from clickproof.services.tokens import Permission
 
@@ -61,14 +60,7 @@ def build_site_router(system: System) -> APIRouter:
     )
     def export_fields(request: Request) -> dict[str, Any]:
         principal = system.auth.authenticate(request.headers.get("authorization"))
-        raw = request.path_params["site_id"]
-        site_id = ascii_int(raw, max_digits=10)
-        if site_id is None or not 1 <= site_id <= 2**31 - 1:
-            raise ValidationError(
-                "site_id must be a whole number (digits 0-9) from 1 to 2147483647",
-                field="site_id",
-                code="invalid_parameter",
-            )
+        site_id = site_id_path_param(request)
         site = system.auth.site_for(principal, site_id, Permission.EXPORTS_READ)
         fields = system.exports.field_catalogue(site)
         return {
