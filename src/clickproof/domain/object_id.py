@@ -23,8 +23,3 @@ def new_object_id(at: float | None = None) -> str:
 
 def is_object_id(value: str) -> bool:
     return bool(OBJECT_ID_PATTERN.match(value))
-
-
-def new_render_id(at: float | None = None) -> str:
-    """A render id: made like every other id, so no one can guess another site's renderings."""
-    return new_object_id(at)

@@ -15,7 +15,7 @@ from clickproof.domain import limits
 from clickproof.domain.activity import Activity
 from clickproof.domain.fields import Family
 from clickproof.domain.load_request import LoadRequest
-from clickproof.domain.object_id import new_object_id, new_render_id
+from clickproof.domain.object_id import new_object_id
 from clickproof.domain.send_request import LookupRequest, SendRequest
 from clickproof.domain.timestamps import format_instant, utc_now
 from clickproof.errors import NotFoundError, ValidationError
@@ -124,15 +124,19 @@ class IngestService:
                     )
                 resolved.append((contract_id, chosen, version[1]))
             else:
-                latest = catalog.latest_published.get(contract_id)
-                if latest is None:
-                    raise ValidationError(
-                        f"contract {contract_id} has no published version",
-                        field="cid",
-                        code="no_published_version",
-                    )
+                latest = self._latest_published(catalog, contract_id, "cid")
                 resolved.append((contract_id, latest[0], latest[1]))
         return group_id, resolved
+
+    @staticmethod
+    def _latest_published(catalog: SiteCatalog, contract_id: int, field: str) -> tuple[str, int]:
+        """(version id, number) of the contract's newest published version, or a 400 naming it."""
+        latest = catalog.latest_published.get(contract_id)
+        if latest is None:
+            raise ValidationError(
+                f"contract {contract_id} has no published version", field=field, code="no_published_version"
+            )
+        return latest
 
     @staticmethod
     def _contract_of(catalog: SiteCatalog, version_id: str) -> int:
@@ -285,16 +289,7 @@ class IngestService:
         group_id, contract_ids = self._group_contracts(catalog, request.group_id, request.group_key)
         assert group_id is not None
         group = catalog.groups_by_id[group_id]
-        published = []
-        for contract_id in contract_ids:
-            latest = catalog.latest_published.get(contract_id)
-            if latest is None:
-                raise ValidationError(
-                    f"contract {contract_id} of group {group.key!r} has no published version",
-                    field="gkey",
-                    code="no_published_version",
-                )
-            published.append((contract_id, latest[0]))
+        published = [(c, self._latest_published(catalog, c, "gkey")[0]) for c in contract_ids]
         rows = self.catalog.presented_versions(catalog.site.id, [v for _c, v in published])
         now = utc_now()
         details: dict[str, Any] = {}
@@ -315,7 +310,7 @@ class IngestService:
                 "sha256": sha,
             }
         render = Render(
-            new_render_id(now.timestamp()),
+            new_object_id(now.timestamp()),
             catalog.site.id,
             group_id,
             tuple(presented),
