@@ -19,7 +19,8 @@ from clickproof.domain.timestamps import utc_now
 from clickproof.evidence.verify import verify_export
 from clickproof.export.pdf_renderer import EvidencePdfRenderer
 from clickproof.export.render_pool import render_pairs
-from clickproof.export.runner import IN_THREAD_PDFS, document_timestamp, pdf_entry_name
+from clickproof.export.runner import IN_THREAD_PDFS, document_timestamp
+from clickproof.export.zip_parts import pdf_entry_name
 from clickproof.services.demo_data import DemoResult, seed_demo
 from tests.conftest import make_settings
 from tests.integration.export_jobs import create_export, run_export

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from clickproof.blobstore.local import LocalBlobStore
 from clickproof.cli.main import app
 from clickproof.evidence.manifest import ManifestFile, manifest_body, signed_manifest
-from clickproof.evidence.signing import generate_key
+from clickproof.evidence.signing import fingerprint_of, generate_key
 from clickproof.evidence.verify import verify_export
 from clickproof.export.zip_parts import ZipPartWriter
 
@@ -25,7 +25,7 @@ def make_export(root: Path) -> Path:
     directory = root / "export"
     directory.mkdir(parents=True)
     csv = directory / "clickwrap_activities-0123456789abcdef01234567.csv"
-    csv.write_bytes(b'"id","signer_id"\r\n"a","b"\r\n')
+    csv.write_bytes(b'"id","signer_id"\r\n"5e8c6ecc51289e1e22816d6c","a"\r\n"5e8c6ecc51289e1e22816d6d","b"\r\n')
     w = ZipPartWriter(
         LocalBlobStore(root / "store"),
         part_name=lambda n: f"clickwrap_activities_as_pdfs-0123456789abcdef01234567-part{n:04d}.zip",
@@ -38,7 +38,7 @@ def make_export(root: Path) -> Path:
     (part,) = w.close()
     (directory / part.name).write_bytes((root / "store" / part.name).read_bytes())
     files = [
-        ManifestFile(csv.name, "clickwrap_activities", "text/csv", csv.stat().st_size, _sha(csv), 1),
+        ManifestFile(csv.name, "clickwrap_activities", "text/csv", csv.stat().st_size, _sha(csv), 2),
         ManifestFile(part.name, "clickwrap_activities_as_pdfs", "application/zip", part.size, part.sha256, 2),
     ]
     body = manifest_body(
@@ -108,14 +108,18 @@ def test_missing_extra_and_foreign_key(tmp_path: Path) -> None:
     ]
 
 
-def test_a_resigned_manifest_with_another_key_fails_when_the_key_is_pinned(tmp_path: Path) -> None:
+def test_a_resigned_manifest_with_another_key_is_never_verified(tmp_path: Path) -> None:
     directory = make_export(tmp_path)
     document = json.loads((directory / "manifest.json").read_text())
     other = generate_key()
     body = {**document["manifest"], "key_id": other.key_id, "row_count": 3}
+    body["key_fingerprint"] = fingerprint_of(other.public_key)
     (directory / "manifest.json").write_bytes(signed_manifest(body, other))
-    assert verify_export([directory]).ok  # self-consistent...
-    assert not verify_export([directory], public_key=KEY.public_key).ok  # ...but not the site's key
+    alone = verify_export([directory])
+    assert alone.ok and alone.status == "unconfirmed"  # self-consistent, but nobody vouches for the key
+    pinned = verify_export([directory], public_key=KEY.public_key)
+    assert pinned.status == "not_verified"
+    assert [p.message for p in pinned.problems] == [f"signed by key {other.key_id}, which is not a key you trust"]
 
 
 def test_verify_command_prints_a_verdict(tmp_path: Path) -> None:
@@ -123,6 +127,8 @@ def test_verify_command_prints_a_verdict(tmp_path: Path) -> None:
     runner = CliRunner()
     good = runner.invoke(app, ["verify", str(directory), "--public-key", KEY.public_key])
     assert good.exit_code == 0 and "VERIFIED: export 0123456789abcdef01234567" in good.output
+    unconfirmed = runner.invoke(app, ["verify", str(directory)])
+    assert unconfirmed.exit_code == 3 and "KEY NOT CONFIRMED" in unconfirmed.output
     flip(next(directory.glob("*.csv")), 3)
     bad = runner.invoke(app, ["verify", str(directory)])
     assert bad.exit_code == 1

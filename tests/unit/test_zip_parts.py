@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from clickproof.blobstore.local import LocalBlobStore
-from clickproof.export.runner import pdf_entry_name
-from clickproof.export.zip_parts import ENTRY_NAME, ZipPartWriter
+from clickproof.export.zip_parts import ENTRY_NAME, ZipPartWriter, pdf_entry_name
 
 WHEN = datetime(2026, 9, 1, tzinfo=UTC)
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from clickproof.api.contract import error_responses
 from clickproof.api.params import int_param, site_id_path_param
 from clickproof.bootstrap import System
-from clickproof.evidence.signing import ALGORITHM
+from clickproof.errors import NotFoundError
+from clickproof.evidence.published_keys import published_keys_document
+from clickproof.evidence.signing import ALGORITHM, fingerprint_of
 from clickproof.services.evidence_records import EvidenceRecords
 from clickproof.services.tokens import Permission
+from clickproof.store.tenants import Site
 
 
 def build_evidence_router(system: System) -> APIRouter:
@@ -22,7 +25,7 @@ def build_evidence_router(system: System) -> APIRouter:
 
     @router.get(
         "/sites/{site_id}/evidence-key",
-        summary="The public key that signs this site's export manifests",
+        summary="The public key that signs this site's export manifests, and every key it signed with",
         response_model=None,
         responses=error_responses(400, 401, 403),
     )
@@ -35,9 +38,37 @@ def build_evidence_router(system: System) -> APIRouter:
             "site": site.id,
             "algorithm": ALGORITHM,
             "key_id": key.key_id,
+            "fingerprint": fingerprint_of(key.public_key),
             "public_key": key.public_key,
-            "encoding": "base64 of the raw 32-byte Ed25519 public key; key_id is its SHA-256 in hex",
+            "encoding": "base64 of the raw 32-byte Ed25519 public key; key_id is its SHA-256 in hex, "
+            "fingerprint the SHA-256 of its DER SubjectPublicKeyInfo",
+            "published_keys": f"/v1.1/evidence-keys/{site.access_id}",
+            "keys": _published(site)["keys"],
         }
+
+    def _published(site: Site) -> dict[str, Any]:
+        return published_keys_document(
+            account_id=site.account_id,
+            site_id=site.id,
+            access_id=site.access_id,
+            keys=system.keys.published(site.id),
+        )
+
+    @router.get(
+        "/evidence-keys/{access_id}",
+        summary="Every key a site signs its export manifests with, current and retired (public)",
+        description="No authentication: looked up by the site's public access id, so that anyone "
+        "holding an export can confirm the key that signed it (docs/verification.md).",
+        response_model=None,
+        openapi_extra={"security": []},
+        responses=error_responses(404),
+    )
+    def published_keys(access_id: str) -> JSONResponse:
+        with system.engine.connect() as conn:
+            site = system.tenants.site_by_access_id(conn, access_id)
+        if site is None:
+            raise NotFoundError("no site has this access id", field="access_id", code="unknown_site")
+        return JSONResponse(_published(site), headers={"Cache-Control": "public, max-age=300"})
 
     @router.get(
         "/activity/{id}/record",

@@ -1,8 +1,14 @@
 """manifest.json: what an export contains and how to check it, signed with the site's Ed25519 key.
 
-The signed part is `manifest`; its canonical JSON (sorted keys, no spaces, UTF-8) is what the
-signature covers, so the file's own layout (indentation) does not matter. Deterministic apart
-from `generated_time`.
+The signed part is `manifest`; its RFC 8785 (JCS) canonical JSON is what the signature covers, so
+the file's own layout (indentation) does not matter. Deterministic apart from `generated_time`.
+
+Format 2 keeps the signed member inside a subset of JSON where RFC 8785 equals Python's
+`json.dumps(m, sort_keys=True, ensure_ascii=False, separators=(",", ":"))`: every key is ASCII and
+the only numbers are integers. The one member that could hold other numbers or keys, the
+request's filter, is stored as its own RFC 8785 text (a string). A verifier with nothing but the
+standard library and `cryptography` can therefore rebuild the signed bytes (docs/verification.md).
+Format 1 manifests (sorted-keys JSON, filter as an object) still verify.
 """
 
 from __future__ import annotations
@@ -11,11 +17,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import rfc8785
+
 from clickproof.evidence.canonical_json import canonical_json
-from clickproof.evidence.signing import ALGORITHM, SigningKey, sign
+from clickproof.evidence.signing import ALGORITHM, SigningKey, fingerprint_of, sign
 
 MANIFEST_NAME = "manifest.json"
-MANIFEST_FORMAT = "clickproof-evidence-manifest/1"
+MANIFEST_FORMAT = "clickproof-evidence-manifest/2"
+LEGACY_MANIFEST_FORMAT = "clickproof-evidence-manifest/1"
 MANIFEST_EXPORT_TYPE = "manifest"
 REQUEST_KEYS = (
     "start_date",
@@ -60,7 +69,7 @@ def manifest_body(
         "account": account_id,
         "site": site_id,
         "created_time": created_time,
-        "request": {k: data.get(k) for k in REQUEST_KEYS},
+        "request": _request(data),
         "filter_description": data.get("filter_description", ""),
         "window": {
             "field": "created_time",
@@ -83,27 +92,43 @@ def manifest_body(
         "generator": {"name": "clickproof", "version": version},
         "generated_time": generated_time,
         "key_id": key.key_id,
+        "key_fingerprint": fingerprint_of(key.public_key),
     }
 
 
-SIGNATURE_COVERS = "canonical JSON of the manifest member: sorted keys, no whitespace, UTF-8"
+def _request(data: dict[str, Any]) -> dict[str, Any]:
+    request = {k: data.get(k) for k in REQUEST_KEYS}
+    if request["filter"] is not None:
+        request["filter"] = rfc8785.dumps(request["filter"]).decode("utf-8")
+    return request
+
+
+def signed_bytes(body: dict[str, Any]) -> bytes:
+    """What the signature covers: RFC 8785 for format 2, sorted-keys JSON for format 1."""
+    if body.get("format") == LEGACY_MANIFEST_FORMAT:
+        return canonical_json(body)
+    return rfc8785.dumps(body)
+
+
+SIGNATURE_COVERS = "RFC 8785 (JCS) canonical JSON of the manifest member, UTF-8"
+LEGACY_SIGNATURE_COVERS = "canonical JSON of the manifest member: sorted keys, no whitespace, UTF-8"
 
 
 def manifest_file_bytes(body: dict[str, Any], *, key_id: str, public_key: str, signature: str) -> bytes:
     """The one layout of manifest.json: verification rebuilds it and compares bytes."""
-    document = {
-        "manifest": body,
-        "signature": {
-            "algorithm": ALGORITHM,
-            "key_id": key_id,
-            "public_key": public_key,
-            "covers": SIGNATURE_COVERS,
-            "value": signature,
-        },
+    legacy = body.get("format") == LEGACY_MANIFEST_FORMAT
+    stated: dict[str, Any] = {"algorithm": ALGORITHM, "key_id": key_id}
+    if not legacy:
+        stated["fingerprint"] = fingerprint_of(public_key)
+    stated |= {
+        "public_key": public_key,
+        "covers": LEGACY_SIGNATURE_COVERS if legacy else SIGNATURE_COVERS,
+        "value": signature,
     }
+    document = {"manifest": body, "signature": stated}
     return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
 def signed_manifest(body: dict[str, Any], key: SigningKey) -> bytes:
-    signature = sign(key, canonical_json(body))
+    signature = sign(key, signed_bytes(body))
     return manifest_file_bytes(body, key_id=key.key_id, public_key=key.public_key, signature=signature)

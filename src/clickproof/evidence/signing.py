@@ -1,5 +1,8 @@
-"""Ed25519 signatures over canonical manifest bytes. Keys travel as base64 of their 32 raw bytes;
-a key's id is the SHA-256 of its raw public key, in hex."""
+"""Ed25519 signatures over canonical manifest bytes. Keys travel as base64 of their 32 raw bytes.
+
+Two hashes name a public key, both SHA-256 in hex: its *key id* hashes the 32 raw bytes; its
+*fingerprint* hashes the DER SubjectPublicKeyInfo, which is what
+`openssl pkey -pubin -in key.pem -outform DER | sha256sum` prints for the key's PEM form."""
 
 from __future__ import annotations
 
@@ -31,6 +34,20 @@ def strict_b64decode(text: str) -> bytes:
 
 def key_id_of(public_key: str) -> str:
     return hashlib.sha256(strict_b64decode(public_key)).hexdigest()
+
+
+def public_key_der(public_key: str) -> bytes:
+    raw = Ed25519PublicKey.from_public_bytes(strict_b64decode(public_key))
+    return raw.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+
+
+def public_key_pem(public_key: str) -> str:
+    raw = Ed25519PublicKey.from_public_bytes(strict_b64decode(public_key))
+    return raw.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+
+
+def fingerprint_of(public_key: str) -> str:
+    return hashlib.sha256(public_key_der(public_key)).hexdigest()
 
 
 def generate_key() -> SigningKey:

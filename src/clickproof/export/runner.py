@@ -25,10 +25,8 @@ from clickproof.domain import limits
 from clickproof.domain.export_job import ExportFile, ExportJob, ExportType, JobStatus
 from clickproof.domain.export_request import Column
 from clickproof.domain.fields import STANDARD_BY_NAME, Family
-from clickproof.domain.object_id import is_object_id
 from clickproof.domain.retry_backoff import retry_delay
 from clickproof.domain.timestamps import format_stored, parse_stored, utc_now
-from clickproof.evidence.canonical_json import sha256_hex
 from clickproof.evidence.manifest import (
     MANIFEST_EXPORT_TYPE,
     MANIFEST_NAME,
@@ -49,7 +47,7 @@ from clickproof.export.postgres_copy import export_postgres_csv
 from clickproof.export.render_pool import Pair, RenderPool, render_pairs
 from clickproof.export.row_source import stream_batches
 from clickproof.export.sqlite_csv_process import export_sqlite_csv
-from clickproof.export.zip_parts import ZipPart, ZipPartWriter
+from clickproof.export.zip_parts import ZipPart, ZipPartWriter, pdf_entry_name
 from clickproof.failpoints import failpoint
 from clickproof.query.parse import parse_filter
 from clickproof.query.sort import parse_sort
@@ -84,15 +82,6 @@ def csv_file_name(job_id: str) -> str:
 
 def pdf_part_name(job_id: str, part: int) -> str:
     return f"clickwrap_activities_as_pdfs-{job_id}-part{part:04d}.zip"
-
-
-def pdf_entry_name(activity_id: str) -> str:
-    """The zip entry of an activity's PDF: its id, or a hash of it if the id is not an object id."""
-    return (
-        f"{activity_id}.pdf"
-        if is_object_id(activity_id)
-        else f"activity-{sha256_hex(activity_id.encode())[:24]}.pdf"
-    )
 
 
 def document_timestamp(job: ExportJob) -> int:

@@ -18,11 +18,21 @@ from datetime import datetime
 from typing import Any, BinaryIO, cast
 
 from clickproof.blobstore.base import BlobStore
+from clickproof.domain.object_id import is_object_id
 from clickproof.export.hashing_writer import HashingWriter
 
 ENTRY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}\.[a-z]{1,8}$")
 CHECKSUMS_ENTRY = "SHA256SUMS"
 _ENTRY_OVERHEAD = 200  # local header + data descriptor + central directory record, upper bound
+
+
+def pdf_entry_name(activity_id: str) -> str:
+    """The zip entry of an activity's PDF: its id, or a hash of it if the id is not an object id."""
+    return (
+        f"{activity_id}.pdf"
+        if is_object_id(activity_id)
+        else f"activity-{hashlib.sha256(activity_id.encode()).hexdigest()[:24]}.pdf"
+    )
 
 
 @dataclass(frozen=True)

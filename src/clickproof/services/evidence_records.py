@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from clickproof.domain.object_id import is_object_id
 from clickproof.errors import ActivityNotFoundError
-from clickproof.export.runner import ExportRunner, pdf_entry_name
+from clickproof.export.runner import ExportRunner
+from clickproof.export.zip_parts import pdf_entry_name
 from clickproof.store.evidence import EvidenceStore
 from clickproof.store.tenants import Site
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from clickproof.store.types import JsonDocument, UtcDateTime
@@ -310,10 +311,18 @@ export_chunks = Table(
 site_evidence_keys = Table(
     "site_evidence_keys",
     metadata,
-    Column("site_id", Integer, ForeignKey("sites.id"), primary_key=True),
-    Column("key_id", String(64), nullable=False, unique=True),
+    Column("key_id", String(64), primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
     Column("algorithm", String(16), nullable=False),
     Column("public_key", String(64), nullable=False),
     Column("private_key", String(256), nullable=False),  # wrapped: evidence/key_wrapping.py
     Column("created_time", UtcDateTime, nullable=False),
+    Column("retired_time", UtcDateTime, nullable=True),  # set when rotated out; NULL: the current key
+    Index(
+        "uq_site_evidence_keys_current",
+        "site_id",
+        unique=True,
+        sqlite_where=text("retired_time IS NULL"),
+        postgresql_where=text("retired_time IS NULL"),
+    ),
 )
