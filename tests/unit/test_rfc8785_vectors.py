@@ -18,9 +18,7 @@ EXAMPLE_INPUT = r"""{
 }"""
 EXAMPLE_OUTPUT = (
     r'{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],'
-    r'"string":"€$\u000f\nA'
-    + "'"
-    + r'B\"\\\\\"/"}'
+    r'"string":"€$\u000f\nA' + "'" + r'B\"\\\\\"/"}'
 )
 
 # RFC 8785 appendix B: IEEE 754 doubles (as hex) and their serialization.

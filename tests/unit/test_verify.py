@@ -25,7 +25,9 @@ def make_export(root: Path) -> Path:
     directory = root / "export"
     directory.mkdir(parents=True)
     csv = directory / "clickwrap_activities-0123456789abcdef01234567.csv"
-    csv.write_bytes(b'"id","signer_id"\r\n"5e8c6ecc51289e1e22816d6c","a"\r\n"5e8c6ecc51289e1e22816d6d","b"\r\n')
+    csv.write_bytes(
+        b'"id","signer_id"\r\n"5e8c6ecc51289e1e22816d6c","a"\r\n"5e8c6ecc51289e1e22816d6d","b"\r\n'
+    )
     w = ZipPartWriter(
         LocalBlobStore(root / "store"),
         part_name=lambda n: f"clickwrap_activities_as_pdfs-0123456789abcdef01234567-part{n:04d}.zip",
@@ -119,7 +121,9 @@ def test_a_resigned_manifest_with_another_key_is_never_verified(tmp_path: Path) 
     assert alone.ok and alone.status == "unconfirmed"  # self-consistent, but nobody vouches for the key
     pinned = verify_export([directory], public_key=KEY.public_key)
     assert pinned.status == "not_verified"
-    assert [p.message for p in pinned.problems] == [f"signed by key {other.key_id}, which is not a key you trust"]
+    assert [p.message for p in pinned.problems] == [
+        f"signed by key {other.key_id}, which is not a key you trust"
+    ]
 
 
 def test_verify_command_prints_a_verdict(tmp_path: Path) -> None:

@@ -76,7 +76,11 @@ def test_added_removed_and_renamed_entries(tmp_path: Path) -> None:
     _rewrite_zip(part, entries, fix_checksums=False)
     findings = _findings(directory)
     assert (part.name, FIRST, f"listed in {CHECKSUMS_ENTRY} but missing") in findings
-    assert (part.name, "5e8c6ecc51289e1e22816d6e.pdf", f"renamed: listed in {CHECKSUMS_ENTRY} as {SECOND}") in findings
+    assert (
+        part.name,
+        "5e8c6ecc51289e1e22816d6e.pdf",
+        f"renamed: listed in {CHECKSUMS_ENTRY} as {SECOND}",
+    ) in findings
     assert (part.name, "5e8c6ecc51289e1e22816d6f.pdf", f"not listed in {CHECKSUMS_ENTRY}: added") in findings
 
 
@@ -85,13 +89,17 @@ def test_a_corrupt_zip_directory_still_checks_every_readable_entry(tmp_path: Pat
     part = _part(directory)
     data = bytearray(part.read_bytes())
     directory_start = data.rindex(b"PK\x01\x02", 0, data.index(b"PK\x05\x06"))
-    data[data.index(b"PK\x01\x02") : directory_start + 4] = b"XX" * ((directory_start + 4 - data.index(b"PK\x01\x02")) // 2)
+    data[data.index(b"PK\x01\x02") : directory_start + 4] = b"XX" * (
+        (directory_start + 4 - data.index(b"PK\x01\x02")) // 2
+    )
     first_pdf = data.index(b"%PDF-1.7 one") + 9
     data[first_pdf] ^= 0x02  # and one entry's bytes
     part.write_bytes(bytes(data))
     findings = _findings(directory)
     messages = {(f[1], f[2]) for f in findings if f[0] == part.name}
-    assert any(entry is None and message.startswith("its zip directory is unreadable") for entry, message in messages)
+    assert any(
+        entry is None and message.startswith("its zip directory is unreadable") for entry, message in messages
+    )
     assert (FIRST, "CRC-32 mismatch: the entry's bytes changed") in messages
     assert not any(entry == SECOND for entry, _ in messages)  # still read, and intact
 

@@ -46,7 +46,9 @@ def keys_file(tmp_path: Path, *, site: int = 1, valid_until: datetime | None = N
         account_id=1,
         site_id=site,
         access_id="site-access-id",
-        keys=[PublishedKey(KEY.key_id, "Ed25519", KEY.public_key, datetime(2026, 1, 1, tzinfo=UTC), valid_until)],
+        keys=[
+            PublishedKey(KEY.key_id, "Ed25519", KEY.public_key, datetime(2026, 1, 1, tzinfo=UTC), valid_until)
+        ],
     )
     path = tmp_path / "keys.json"
     path.write_text(json.dumps(document))

@@ -19,6 +19,7 @@ from clickproof.api.contract import (
     json_response,
 )
 from clickproof.api.params import int_param
+from clickproof.api.repr_digest import repr_digest
 from clickproof.api.wire import collection, job_to_wire
 from clickproof.bootstrap import System
 from clickproof.domain.limits import DEFAULT_PER_PAGE, MAX_PER_PAGE
@@ -174,7 +175,7 @@ def build_export_router(system: System) -> APIRouter:
                 "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
                 "X-Content-Type-Options": "nosniff",
                 "Cache-Control": "no-store",
-                "Digest": f"sha-256={download.file.sha256}",
+                "Repr-Digest": repr_digest(download.file.sha256),
             },
         )
 

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from clickproof.evidence.trust import trusted_key
 from clickproof.evidence.verify import verify_export
 
 export_app = typer.Typer(help="Create, follow and download evidence exports.", no_args_is_help=True)
@@ -69,6 +70,10 @@ class ApiClient:
         result: dict[str, Any] = self._check(
             self.http.get(f"/v1.1/extract/evidence/{job_id}", params=self.params)
         )
+        return result
+
+    def evidence_keys(self, site: int) -> dict[str, Any]:
+        result: dict[str, Any] = self._check(self.http.get(f"/v1.1/sites/{site}/evidence-key"))
         return result
 
     def urls(self, job_id: str) -> dict[str, Any]:
@@ -198,12 +203,18 @@ def create(
     if output is not None:
         for path in download_files(client, job, output):
             err.print(f"saved {path}")
-        verdict = verify_export([output])
+        site_keys = client.evidence_keys(int(job["site"]))
+        trusted = [
+            trusted_key(str(k["public_key"]), "the server's keys for the site") for k in site_keys["keys"]
+        ]
+        verdict = verify_export([output], trusted=trusted)
         for problem in verdict.problems:
-            err.print(f"[red]FAILED: {problem.file}: {problem.message}[/red]")
-        if not verdict.ok:
+            err.print(f"[red]FAILED: {problem.where}: {problem.message}[/red]", markup=True)
+        if verdict.status != "verified":
             raise typer.Exit(3)
-        err.print(f"verified: manifest signed by key {verdict.key_id}; every file matches its SHA-256")
+        err.print(
+            f"verified: manifest signed by the site's key {verdict.key_id}; every file matches its SHA-256"
+        )
     typer.echo(job["id"])
 
 
