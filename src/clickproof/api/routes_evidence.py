@@ -67,7 +67,7 @@ def build_evidence_router(system: System) -> APIRouter:
         with system.engine.connect() as conn:
             site = system.tenants.site_by_access_id(conn, access_id)
         if site is None:
-            raise NotFoundError("no site has this access id", field="access_id", code="unknown_site")
+            raise NotFoundError("no site has this access id", field="access_id", code="site_not_found")
         return JSONResponse(_published(site), headers={"Cache-Control": "public, max-age=300"})
 
     @router.get(
