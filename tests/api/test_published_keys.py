@@ -114,19 +114,26 @@ def test_the_documented_third_party_verifier_checks_a_real_export(
     script.write_text(_docs_verifier())
     key = published(client)["keys"][0]["public_key"]  # type: ignore[index]
     ok = subprocess.run(
-        [sys.executable, str(script), str(tmp_path / "export"), key], capture_output=True, text=True
+        [sys.executable, str(script), str(tmp_path / "export"), key],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert ok.returncode == 0 and ok.stdout.startswith("verified "), ok.stderr
     assert verify_export([tmp_path / "export"]).status == "unconfirmed"
     csv = next((tmp_path / "export").glob("*.csv"))
     csv.write_bytes(csv.read_bytes() + b"\r\n")
     tampered = subprocess.run(
-        [sys.executable, str(script), str(tmp_path / "export"), key], capture_output=True, text=True
+        [sys.executable, str(script), str(tmp_path / "export"), key],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert tampered.returncode != 0 and csv.name in tampered.stderr
     forged = subprocess.run(
         [sys.executable, str(script), str(tmp_path / "export"), base64.b64encode(b"\x01" * 32).decode()],
         capture_output=True,
         text=True,
+        check=False,
     )
     assert forged.returncode != 0 and "InvalidSignature" in forged.stderr
