@@ -122,6 +122,9 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
             pdf_chunk_rows=settings.pdf_chunk_rows,
             render_processes=settings.pdf_render_processes,
             retry_base_seconds=settings.retry_base_seconds,
+            tsa_url=settings.tsa_url,
+            tsa_certificate=settings.tsa_certificate.read_bytes() if settings.tsa_certificate else None,
+            tsa_timeout_seconds=settings.tsa_timeout_seconds,
         ),
         keys,
     )

@@ -110,6 +110,19 @@ class Settings(BaseSettings):
         description="How long the Activity API may use a site's cached contracts and versions.",
     )
     url_ttl_seconds: int = Field(default=900, ge=1, le=86400, description="Lifetime of a download link.")
+    tsa_url: str | None = Field(
+        default=None,
+        description="An RFC 3161 timestamp authority: each export's manifest gets a timestamp from it "
+        "(manifest.json.tsr). Unset: no timestamps.",
+    )
+    tsa_certificate: Path | None = Field(
+        default=None,
+        description="The timestamp authority's certificate (PEM or DER); when set, every answer is "
+        "checked against it before it is stored.",
+    )
+    tsa_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="How long to wait for the timestamp authority."
+    )
 
     @cached_property
     def resolved_home(self) -> Path:

@@ -30,6 +30,11 @@ def print_verdict(verdict: Verdict) -> None:
     for problem in verdict.problems:
         typer.echo(f"FAILED: {problem.where}: {problem.message}")
     export = verdict.export_id or "?"
+    if verdict.timestamp is not None and verdict.timestamp.problem is None and verdict.timestamp.time:
+        typer.echo(
+            f"timestamp: manifest.json existed at {verdict.timestamp.time.isoformat()} "
+            f"({verdict.timestamp.authority})"
+        )
     if verdict.status == "not_verified":
         typer.echo(f"NOT VERIFIED: {len(verdict.problems)} problem(s) in export {export}.")
         return
@@ -72,6 +77,16 @@ def verify(
             help="The fingerprint or key id (64 hex digits) of a key you trust, read from another channel.",
         ),
     ] = None,
+    tsa_certificate: Annotated[
+        Path | None,
+        typer.Option(
+            "--tsa-certificate",
+            help="The certificate (PEM or DER) of the timestamp authority you trust; the manifest's "
+            "timestamp (manifest.json.tsr) must then be present and signed by it.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
     pin_keys: Annotated[
         bool,
         typer.Option(
@@ -95,7 +110,12 @@ def verify(
             "whoever made this bundle"
         )
     store = default_trust_store()
-    verdict = verify_export(paths, trusted=[*given, *pinned_keys(store)], fingerprints=fingerprints)
+    verdict = verify_export(
+        paths,
+        trusted=[*given, *pinned_keys(store)],
+        fingerprints=fingerprints,
+        tsa_certificate=tsa_certificate.read_bytes() if tsa_certificate else None,
+    )
     print_verdict(verdict)
     if pin_keys and verdict.status == "verified":
         confirmed: list[TrustedKey] = given or [

@@ -19,6 +19,7 @@ from typing import Any
 
 from clickproof.evidence.manifest import MANIFEST_NAME, manifest_file_bytes, signed_bytes
 from clickproof.evidence.signing import fingerprint_of, key_id_of, signature_is_valid
+from clickproof.evidence.timestamps import TIMESTAMP_SUFFIX, TimestampCheck, check_timestamp
 from clickproof.evidence.trust import TrustedKey, trusted_key
 from clickproof.evidence.verify_zip import Finding, check_zip
 from clickproof.export.zip_parts import pdf_entry_name
@@ -50,6 +51,7 @@ class Verdict:
     site: int | None = None
     account: int | None = None
     trusted_by: TrustedKey | None = None
+    timestamp: TimestampCheck | None = None  # the manifest's RFC 3161 timestamp, when one is beside it
     files_checked: int = 0
 
     @property
@@ -235,12 +237,36 @@ def _check_files(verdict: Verdict, body: dict[str, Any], files: dict[str, Path])
         verdict.notes.append(Finding(name, "not listed in the manifest; not checked"))
 
 
+def _check_timestamp(
+    verdict: Verdict, files: dict[str, Path], manifest: Path, certificate: bytes | None
+) -> None:
+    path = files.pop(MANIFEST_NAME + TIMESTAMP_SUFFIX, None)
+    if path is None:
+        if certificate is not None:
+            verdict.problems.append(
+                Finding(MANIFEST_NAME + TIMESTAMP_SUFFIX, "no timestamp beside the manifest")
+            )
+        return
+    verdict.files_checked += 1
+    check = check_timestamp(path.read_bytes(), manifest.read_bytes(), certificate=certificate)
+    verdict.timestamp = check
+    if check.problem is not None:
+        verdict.problems.append(Finding(path.name, check.problem))
+    elif certificate is None:
+        verdict.notes.append(
+            Finding(
+                path.name, f"timestamped by {check.authority}, a timestamp authority you have not confirmed"
+            )
+        )
+
+
 def verify_export(
     paths: list[Path],
     *,
     public_key: str | None = None,
     trusted: Sequence[TrustedKey] = (),
     fingerprints: Sequence[str] = (),
+    tsa_certificate: bytes | None = None,
 ) -> Verdict:
     verdict = Verdict()
     anchors = [*trusted, *([trusted_key(public_key, "--public-key")] if public_key else [])]
@@ -257,5 +283,6 @@ def verify_export(
     if body is None:
         return verdict
     _check_trust(verdict, body, anchors, set(fingerprints))
+    _check_timestamp(verdict, files, manifest_path, tsa_certificate)
     _check_files(verdict, body, files)
     return verdict

@@ -6,6 +6,8 @@ import errno
 
 from sqlalchemy.exc import OperationalError
 
+from clickproof.evidence.timestamps import TimestampError
+
 _OS_REASONS = {
     errno.ENOSPC: "the export storage is full",
     errno.EDQUOT: "the export storage quota is exhausted",
@@ -20,6 +22,8 @@ _DISK_FULL_WORDS = ("no space left", "disk is full", "database or disk is full")
 
 def failure_reason(exc: BaseException) -> str:
     """A short plain-words cause, for the job's message."""
+    if isinstance(exc, TimestampError):
+        return str(exc)
     if isinstance(exc, OSError) and exc.errno in _OS_REASONS:
         return _OS_REASONS[exc.errno]
     text = str(exc).lower()

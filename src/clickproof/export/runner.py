@@ -35,6 +35,12 @@ from clickproof.evidence.manifest import (
     signed_manifest,
 )
 from clickproof.evidence.record import ExportScope
+from clickproof.evidence.timestamps import (
+    TIMESTAMP_CONTENT_TYPE,
+    TIMESTAMP_EXPORT_TYPE,
+    TIMESTAMP_SUFFIX,
+    request_timestamp,
+)
 from clickproof.export.attempt import LeaseLostError, StopRequestedError
 from clickproof.export.chunked_csv import ChunkedCsvExport
 from clickproof.export.csv_query import CsvQuery, OutputColumn, build_csv_query
@@ -74,6 +80,9 @@ class RunnerSettings:
     pdf_chunk_rows: int = 1_000
     render_processes: int = 0  # evidence PDFs rendered in this many child processes; 0: in the thread
     retry_base_seconds: float = 4.0  # domain/retry_backoff
+    tsa_url: str | None = None  # RFC 3161 timestamp authority for manifests; None: no timestamps
+    tsa_certificate: bytes | None = None
+    tsa_timeout_seconds: float = 10.0
 
 
 def csv_file_name(job_id: str) -> str:
@@ -245,7 +254,7 @@ class ExportRunner:
         if ExportType.ACTIVITIES_PDFS.value in types:
             files.extend(self._export_pdfs(job, query, count, owner, progress, first_position=len(files)))
         progress.beat(0, force=True)
-        files.append(self._write_manifest(job, files, count))
+        files.extend(self._write_manifest(job, files, count))
         return files, count
 
     def write_rows(
@@ -496,7 +505,8 @@ class ExportRunner:
             parts=[asdict(p) for p in parts],
         )
 
-    def _write_manifest(self, job: ExportJob, files: list[ExportFile], rows: int) -> ExportFile:
+    def _write_manifest(self, job: ExportJob, files: list[ExportFile], rows: int) -> list[ExportFile]:
+        """manifest.json, and its RFC 3161 timestamp when a timestamp authority is configured."""
         key = self.keys.for_site(job.site_id)
         body = manifest_body(
             export_id=job.id,
@@ -513,19 +523,42 @@ class ExportRunner:
             key=key,
         )
         content = signed_manifest(body, key)
-        storage_key = f"{job.id}/{MANIFEST_NAME}"
+        written = [
+            self._write_small_file(
+                job, MANIFEST_NAME, MANIFEST_EXPORT_TYPE, "application/json", content, len(files)
+            )
+        ]
+        if self.settings.tsa_url:
+            reply = request_timestamp(
+                self.settings.tsa_url,
+                content,
+                timeout=self.settings.tsa_timeout_seconds,
+                certificate=self.settings.tsa_certificate,
+            )
+            name = MANIFEST_NAME + TIMESTAMP_SUFFIX
+            written.append(
+                self._write_small_file(
+                    job, name, TIMESTAMP_EXPORT_TYPE, TIMESTAMP_CONTENT_TYPE, reply, len(files) + 1
+                )
+            )
+        return written
+
+    def _write_small_file(
+        self, job: ExportJob, name: str, export_type: str, content_type: str, content: bytes, position: int
+    ) -> ExportFile:
+        storage_key = f"{job.id}/{name}"
         with self.blobs.writer(storage_key) as handle:
             out = HashingWriter(handle)
             out.write(content)
         return ExportFile(
-            name=MANIFEST_NAME,
-            export_type=MANIFEST_EXPORT_TYPE,
+            name=name,
+            export_type=export_type,
             storage_key=storage_key,
-            content_type="application/json",
+            content_type=content_type,
             size=out.size,
             sha256=out.sha256(),
             rows=0,
-            position=len(files),
+            position=position,
         )
 
 
