@@ -14,6 +14,7 @@ from clickproof.errors import NotFoundError
 from clickproof.evidence.published_keys import published_keys_document
 from clickproof.evidence.signing import ALGORITHM, fingerprint_of
 from clickproof.services.evidence_records import EvidenceRecords
+from clickproof.services.history_records import MAX_RECORD_EVENTS, HistoryRecords
 from clickproof.services.tokens import Permission
 from clickproof.store.tenants import Site
 
@@ -22,6 +23,7 @@ def build_evidence_router(system: System) -> APIRouter:
     router = APIRouter(prefix="/v1.1", tags=["Evidence"])
     auth = system.auth
     records = EvidenceRecords(system.evidence, system.runner)
+    histories = HistoryRecords(system.evidence, system.runner)
 
     @router.get(
         "/sites/{site_id}/evidence-key",
@@ -80,18 +82,78 @@ def build_evidence_router(system: System) -> APIRouter:
         },
     )
     def activity_record(request: Request) -> Response:
+        name, pdf = records.render(_reading_site(request), request.path_params["id"])
+        return _pdf(name, pdf)
+
+    @router.get(
+        "/activity/record/session:{session_id}",
+        summary="Get one evidence PDF of every activity of a session",
+        description="Ironclad's session record: each event of the session, in the order recorded, with "
+        "its certificate and the text shown, in one PDF (an outline entry per event). With `signer_id`, "
+        f"only that signer's events. At most {MAX_RECORD_EVENTS} events.",
+        response_model=None,
+        openapi_extra={
+            "parameters": [
+                {
+                    "name": "signer_id",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "maxLength": 256},
+                },
+                SITE_ID_QUERY,
+            ]
+        },
+        responses={
+            200: {"description": "The session's evidence PDF.", "content": {"application/pdf": {}}},
+            **error_responses(400, 401, 403, 404),
+        },
+    )
+    def session_record(request: Request, session_id: str) -> Response:
+        site = _reading_site(request)
+        signer_id = request.query_params.get("signer_id")
+        name, pdf = histories.session(site, session_id, signer_id or None)
+        return _pdf(name, pdf)
+
+    @router.get(
+        "/signers/{signer_id:path}/record",
+        summary="Get one evidence PDF of a signer's whole history",
+        description="Every activity of the signer on the site (accepted, displayed, updated, …), in the "
+        f"order recorded, each with its certificate and the text shown. At most {MAX_RECORD_EVENTS} events.",
+        response_model=None,
+        openapi_extra={"parameters": [SITE_ID_QUERY]},
+        responses={
+            200: {"description": "The signer's evidence PDF.", "content": {"application/pdf": {}}},
+            **error_responses(400, 401, 403, 404),
+        },
+    )
+    def signer_record(request: Request, signer_id: str) -> Response:
+        site = _reading_site(request)
+        name, pdf = histories.signer(site, signer_id)
+        return _pdf(name, pdf)
+
+    def _reading_site(request: Request) -> Site:
         principal = auth.authenticate(request.headers.get("authorization"))
         site_id = int_param(request, "site_id", default=None, minimum=1, maximum=2**31 - 1)
-        site = auth.site_for(principal, site_id, Permission.EXPORTS_READ)
-        name, pdf = records.render(site, request.path_params["id"])
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": f'attachment; filename="{name}"',
-                "X-Content-Type-Options": "nosniff",
-                "Cache-Control": "no-store",
-            },
-        )
+        return auth.site_for(principal, site_id, Permission.EXPORTS_READ)
 
     return router
+
+
+SITE_ID_QUERY = {
+    "name": "site_id",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+}
+
+
+def _pdf(name: str, pdf: bytes) -> Response:
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )

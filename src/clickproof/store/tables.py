@@ -166,6 +166,13 @@ activities = Table(
     # The export window scan: site + created_time, with id so the total order needs no sort.
     Index("ix_activities_site_created", "site_id", "created_time", "id"),
     Index("ix_activities_site_signer", "site_id", "signer_id", "created_time", "id"),
+    Index(  # session records (GET /v1.1/activity/record/session:{id}); most sends carry no session
+        "ix_activities_site_session",
+        "site_id",
+        "session",
+        sqlite_where=text("session IS NOT NULL"),
+        postgresql_where=text("session IS NOT NULL"),
+    ),
     Index("ix_activities_site_contract", "site_id", "contract_id", "created_time", "id"),
     # On PostgreSQL the table is partitioned by month (see the initial migration and partitions.py).
     postgresql_partition_by="RANGE (created_time)",

@@ -1,4 +1,5 @@
-"""evidence keys can be rotated: several keys per site, one current, the others retired
+"""evidence keys can be rotated: several keys per site, one current, the others retired;
+an index for session records
 
 Revision ID: 0015
 Revises: 0008
@@ -33,8 +34,17 @@ def upgrade() -> None:
         postgresql_where=sa.text("retired_time IS NULL"),
     )
 
+    op.create_index(
+        "ix_activities_site_session",
+        "activities",
+        ["site_id", "session"],
+        sqlite_where=sa.text("session IS NOT NULL"),
+        postgresql_where=sa.text("session IS NOT NULL"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_activities_site_session", table_name="activities")
     op.execute("DELETE FROM site_evidence_keys WHERE retired_time IS NOT NULL")
     op.drop_index("uq_site_evidence_keys_current", table_name="site_evidence_keys")
     with op.batch_alter_table("site_evidence_keys", recreate="always") as batch:

@@ -1,0 +1,75 @@
+"""One evidence PDF for many activities: a session's events (Ironclad's
+`GET /activity/record/session:{session_id}`) or a signer's whole history, in recorded order, each
+event with its own certificate and the text shown."""
+
+from __future__ import annotations
+
+import hashlib
+
+from clickproof.domain.timestamps import format_stored
+from clickproof.errors import ActivityNotFoundError, ValidationError
+from clickproof.evidence.pdf_merge import MergePart, merge_evidence
+from clickproof.export.render_pool import Pair
+from clickproof.export.runner import ExportRunner
+from clickproof.store.evidence import EvidenceStore
+from clickproof.store.tenants import Site
+
+MAX_RECORD_EVENTS = 500  # beyond this, an export (one PDF per event) is the tool
+
+
+class HistoryRecords:
+    def __init__(self, evidence: EvidenceStore, runner: ExportRunner) -> None:
+        self.evidence = evidence
+        self.runner = runner
+
+    def session(self, site: Site, session: str, signer_id: str | None) -> tuple[str, bytes]:
+        if signer_id is None:
+            pairs = self.evidence.session_history(
+                account_id=site.account_id, site_id=site.id, session=session, limit=MAX_RECORD_EVENTS
+            )
+        else:
+            pairs = self.evidence.history(
+                account_id=site.account_id,
+                site_id=site.id,
+                signer_id=signer_id,
+                session=session,
+                limit=MAX_RECORD_EVENTS,
+            )
+        if not pairs:
+            raise ActivityNotFoundError(
+                f"no activity of session {session[:60]!r} on this site", field="session_id"
+            )
+        name = f"session-{hashlib.sha256(session.encode()).hexdigest()[:24]}.pdf"
+        return name, self._merged(pairs, f"Evidence record of session {session[:80]}")
+
+    def signer(self, site: Site, signer_id: str) -> tuple[str, bytes]:
+        pairs = self.evidence.history(
+            account_id=site.account_id,
+            site_id=site.id,
+            signer_id=signer_id,
+            session=None,
+            limit=MAX_RECORD_EVENTS,
+        )
+        if not pairs:
+            raise ActivityNotFoundError("no activity of this signer on this site", field="signer_id")
+        name = f"signer-{hashlib.sha256(signer_id.encode()).hexdigest()[:24]}.pdf"
+        return name, self._merged(pairs, "Evidence record of a signer's history")
+
+    def _merged(self, pairs: list[Pair], title: str) -> bytes:
+        if len(pairs) > MAX_RECORD_EVENTS:
+            raise ValidationError(
+                f"more than {MAX_RECORD_EVENTS} activities: export them instead (POST /v1.1/extract/evidence)",
+                code="too_many_activities",
+            )
+        activities = [activity for activity, _context in pairs]
+        timestamp = int(max(a.created_time for a in activities).timestamp())
+        rendered = dict(self.runner.render_here(iter(pairs), None, timestamp))
+        parts = [
+            MergePart(
+                label=f"{n}. {a.event_type} · {format_stored(a.created_time)} · {a.contract_id}",
+                prefix=f"{n:04d}-{a.id}",
+                pdf=rendered[a.id],
+            )
+            for n, a in enumerate(activities, start=1)
+        ]
+        return merge_evidence(parts, title=title)
