@@ -8,8 +8,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pikepdf
+import pytest
 from fastapi.testclient import TestClient
 
+from clickproof.services import history_records
 from clickproof.services.demo_data import DEMO_SITE_ACCESS_ID, DemoResult
 
 SIGNER = "session.tester@example.com"
@@ -92,3 +94,15 @@ def test_records_of_nothing_or_of_another_site_are_404(client: TestClient, demo:
     assert client.get("/v1.1/activity/record/session:mine?signer_id=other%40example.com").status_code == 404
     assert client.get("/v1.1/signers/nobody%40example.com/record").status_code == 404
     assert client.get("/v1.1/activity/record/session:mine", headers={"Authorization": ""}).status_code == 401
+
+
+def test_a_record_past_the_event_limit_is_refused(
+    client: TestClient, demo: DemoResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(history_records, "MAX_RECORD_EVENTS", 2)
+    for event in ("displayed", "agreed", "agreed"):
+        send(client, event, "long")
+    response = client.get("/v1.1/activity/record/session:long")
+    assert response.status_code == 400 and response.json()["code"] == "too_many_activities"
+    monkeypatch.setattr(history_records, "MAX_RECORD_EVENTS", 3)
+    assert client.get("/v1.1/activity/record/session:long").status_code == 200
