@@ -25,6 +25,7 @@ from clickproof.domain import limits
 from clickproof.domain.export_job import ExportFile, ExportJob, ExportType, JobStatus
 from clickproof.domain.export_request import Column
 from clickproof.domain.fields import STANDARD_BY_NAME, Family
+from clickproof.domain.job_events import JobEventHub
 from clickproof.domain.object_id import is_object_id
 from clickproof.domain.retry_backoff import retry_delay
 from clickproof.domain.timestamps import format_stored, parse_stored, utc_now
@@ -119,6 +120,7 @@ class ExportRunner:
         self.activities = ActivityStore(engine)
         self.clock = clock
         self.stopping = threading.Event()
+        self.events = JobEventHub()  # export.succeeded / export.failed, after the commit
         self._renderer: EvidencePdfRenderer | None = None
         self._render_lock = threading.Lock()
         self.dispatch_chunk: Callable[[str, int], None] = lambda _job_id, _position: None
@@ -167,12 +169,13 @@ class ExportRunner:
             return
         log.info("export.started job=%s attempt=%d", job.id, job.attempt)
         if job.attempt > self.settings.max_attempts:
-            self.jobs.fail(
+            if self.jobs.fail(
                 job.id,
                 attempt=job.attempt,
                 now=self.clock(),
                 message=f"Export job failed after {self.settings.max_attempts} attempts.",
-            )
+            ):
+                self._emit(job.id, succeeded=False)
             log.warning("export.failed job=%s reason=attempts_exhausted", job.id)
             return
         try:
@@ -202,6 +205,7 @@ class ExportRunner:
             job.id, attempt=job.attempt, now=self.clock(), message=message, files=files, processed=rows
         ):
             log.info("export.succeeded job=%s rows=%d", job.id, rows)
+            self._emit(job.id, succeeded=True)
         else:
             log.warning("export.commit_lost job=%s attempt=%d", job.id, job.attempt)
 
@@ -212,12 +216,13 @@ class ExportRunner:
         )
         now = self.clock()
         if job.attempt >= self.settings.max_attempts:
-            self.jobs.fail(
+            if self.jobs.fail(
                 job.id,
                 attempt=job.attempt,
                 now=now,
                 message=f"Export job failed after {job.attempt} attempts ({reason}).",
-            )
+            ):
+                self._emit(job.id, succeeded=False)
         else:
             delay = retry_delay(job.attempt, self.settings.retry_base_seconds)
             self.jobs.release(
@@ -227,6 +232,16 @@ class ExportRunner:
                 message=f"Attempt {job.attempt} failed ({reason}); it will be retried in {math.ceil(delay)} s.",
                 retry_time=now + timedelta(seconds=delay),
             )
+
+    def _emit(self, job_id: str, *, succeeded: bool) -> None:
+        """export.succeeded / export.failed with the committed job (files included)."""
+        final = self.jobs.get(job_id)
+        if final is None:
+            return
+        if succeeded:
+            self.events.export_succeeded(final)
+        else:
+            self.events.export_failed(final)
 
     def _query(self, job: ExportJob) -> CsvQuery:
         data = job.data
