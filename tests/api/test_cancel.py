@@ -56,7 +56,9 @@ def assert_cancelled(job: dict[str, Any], email: str) -> None:
     assert "files" not in job["data"]
 
 
-def test_cancel_a_scheduled_job_it_never_starts(idle_client: TestClient, system: System, demo: DemoResult) -> None:
+def test_cancel_a_scheduled_job_it_never_starts(
+    idle_client: TestClient, system: System, demo: DemoResult
+) -> None:
     recorder = Recorder()
     system.events.listeners.append(recorder)
     job = idle_client.post(EVIDENCE, json={"start_date": START}).json()

@@ -87,7 +87,11 @@ def test_a_firing_produces_a_job_that_runs_and_history_lists_it(
         ({"window": {"kind": "last_n_days"}}, "window.days", "invalid_window"),
         ({"window": {"kind": "previous_day", "days": 2}}, "window.days", "invalid_window"),
         ({"window": {"kind": "last_n_days", "days": 100000}}, "window.days", "invalid_window"),
-        ({"request": {"start_date": "2026-01-01T00:00:00Z"}}, "request.start_date", "window_field_in_template"),
+        (
+            {"request": {"start_date": "2026-01-01T00:00:00Z"}},
+            "request.start_date",
+            "window_field_in_template",
+        ),
         ({"request": {"select": {"standard": ["nope"]}}}, "request.select.standard", "invalid_select"),
         ({"request": {"export_types": ["zip"]}}, "request.export_types[0]", "invalid_export_type"),
         ({"request": {"sort": 5}}, "request.sort", "invalid_sort"),

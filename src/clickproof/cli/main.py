@@ -11,6 +11,7 @@ import typer
 
 from clickproof.cli.export_command import export_app
 from clickproof.cli.ingest_commands import erase_signer_command, import_command, verify_chain_command
+from clickproof.cli.schedule_commands import hold_app, schedule_app
 from clickproof.cli.site_commands import site_app
 from clickproof.cli.verify_command import verify
 from clickproof.config import load_settings
@@ -22,6 +23,8 @@ token_app = typer.Typer(help="Issue and revoke API tokens.", no_args_is_help=Tru
 app.add_typer(token_app, name="token")
 app.add_typer(export_app, name="export")
 app.add_typer(site_app, name="site")
+app.add_typer(schedule_app, name="schedule")
+app.add_typer(hold_app, name="hold")
 app.command()(verify)
 
 
