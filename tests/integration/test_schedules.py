@@ -15,7 +15,7 @@ from clickproof.config import Settings
 from clickproof.domain.export_job import ExportJob, JobSource
 from clickproof.services.demo_data import DemoResult
 from clickproof.services.tokens import Principal
-from clickproof.store.tables import export_jobs, schedule_firings, sites
+from clickproof.store.tables import export_jobs, export_schedules, schedule_firings, sites
 from clickproof.store.tenants import Site
 
 WEEKLY: dict[str, Any] = {
@@ -215,3 +215,21 @@ def test_two_processes_racing_for_each_slot_create_one_job(
         firings = conn.execute(select(func.count()).select_from(schedule_firings)).scalar_one()
     assert firings == 13
     assert len(cron_jobs(system)) == 13
+
+
+def test_a_slot_that_fired_already_never_fires_again(system: System, demo: DemoResult) -> None:
+    principal, site = principal_site(system, demo)
+    created_at(system, utc(2026, 12, 2, 9, 10))
+    schedule = system.schedules.create(principal, site, {**WEEKLY, "cron": "0 * * * *"})
+    assert system.firing.fire_due(utc(2026, 12, 2, 10, 1)) == 1
+    # next_fire_time pointed back at the fired slot (a restore of an older row, an operator's edit)
+    with system.engine.begin() as conn:
+        conn.execute(
+            update(export_schedules)
+            .where(export_schedules.c.id == schedule.id)
+            .values(next_fire_time=utc(2026, 12, 2, 10))
+        )
+    assert system.firing.fire_due(utc(2026, 12, 2, 10, 2)) == 0
+    assert len(cron_jobs(system)) == 1
+    assert system.schedules.get(site, schedule.id).next_fire_time == utc(2026, 12, 2, 11)
+    assert system.firing.fire_due(utc(2026, 12, 2, 11, 0)) == 1

@@ -101,6 +101,10 @@ class ScheduleFiring:
                     conn, schedule_id=schedule.id, slot=slot, job_id=job_id, error=error, now=now
                 )
         except IntegrityError:
+            # The slot fired already (its row exists) though next_fire_time still pointed at it:
+            # move on without a second job, so the schedule cannot stay stuck on a fired slot.
+            with self.engine.begin() as conn:
+                self.schedules.claim_slot(conn, schedule, slot=slot, following=following, now=now)
             log.info("schedule.slot_taken schedule=%s slot=%s", schedule.id, format_instant(slot))
             return 0
         log.info(
