@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from clickproof.bootstrap import System
 from clickproof.domain.timestamps import utc_now
 from clickproof.services.demo_data import DemoResult
+from clickproof.services.tokens import issue_token
+from tests.api.test_extract_evidence import other_tenant
 from tests.conftest import wait_for_job
 
 SCHEDULES = "/v1.1/extract/schedules"
@@ -153,3 +155,41 @@ def test_schedule_routes_are_in_openapi(client: TestClient) -> None:
     assert "/v1.1/extract/evidence/{id}/cancel" in paths
     assert {"get", "post"} == set(paths["/v1.1/extract/holds"])
     assert "post" in paths["/v1.1/extract/holds/{id}/release"]
+
+
+def test_another_tenant_sees_no_schedule_or_hold(client: TestClient, system: System) -> None:
+    schedule = client.post(SCHEDULES, json=BODY).json()
+    hold = client.post("/v1.1/extract/holds", json={"reason": "site hold"}).json()
+    token, _site = other_tenant(system)
+    other = {"Authorization": f"Bearer {token}"}
+    assert client.get(f"{SCHEDULES}/{schedule['id']}", headers=other).status_code == 404
+    assert (
+        client.patch(f"{SCHEDULES}/{schedule['id']}", json={"active": False}, headers=other).status_code
+        == 404
+    )
+    assert client.delete(f"{SCHEDULES}/{schedule['id']}", headers=other).status_code == 404
+    assert client.get(f"{SCHEDULES}/{schedule['id']}/history", headers=other).status_code == 404
+    assert client.get(SCHEDULES, headers=other).json()["total_count"] == 0
+    assert client.get(f"/v1.1/extract/holds/{hold['id']}", headers=other).status_code == 404
+    assert client.post(f"/v1.1/extract/holds/{hold['id']}/release", headers=other).status_code == 404
+    assert client.get("/v1.1/extract/holds", headers=other).json()["total_count"] == 0
+    assert client.get(f"{SCHEDULES}/{schedule['id']}").json()["active"] is True
+
+
+def test_writes_need_exports_create(client: TestClient, system: System, demo: DemoResult) -> None:
+    with system.engine.begin() as conn:
+        principal = system.auth.authenticate(f"Bearer {demo.token}")
+        reader = issue_token(
+            system.tenants,
+            conn,
+            user_id=principal.user_id,
+            account_id=demo.account_id,
+            default_site_id=demo.site_id,
+            site_ids=[demo.site_id],
+            permissions=["exports:read"],
+        )
+    headers = {"Authorization": f"Bearer {reader}"}
+    denied = client.post(SCHEDULES, json=BODY, headers=headers)
+    assert (denied.status_code, denied.json()["code"]) == (403, "permission_denied")
+    assert client.post("/v1.1/extract/holds", json={"reason": "x"}, headers=headers).status_code == 403
+    assert client.get(SCHEDULES, headers=headers).status_code == 200
