@@ -14,6 +14,7 @@ from clickproof.bootstrap import System
 from clickproof.domain.export_job import ExportJob, JobSource, JobStatus
 from clickproof.domain.object_id import new_object_id
 from clickproof.domain.timestamps import utc_now
+from clickproof.export.runner import csv_file_name
 from clickproof.services.demo_data import DemoResult
 from tests.conftest import wait_for_job
 
@@ -166,3 +167,25 @@ def test_a_cancelled_job_status_is_final(system: System, demo: DemoResult) -> No
     stored = system.jobs.get(job.id)
     assert stored is not None and stored.status is JobStatus.FAILED
     assert stored.cancelled_by == "ops@example.com" and stored.cancelled_time is not None
+
+
+def test_a_cancel_after_the_csv_was_written_leaves_no_file(
+    idle_client: TestClient, system: System, demo: DemoResult
+) -> None:
+    job = idle_client.post(EVIDENCE, json={"start_date": START}).json()
+    csv_key = f"{job['id']}/{csv_file_name(job['id'])}"
+    real_heartbeat = system.jobs.heartbeat
+    seen: list[bool] = []
+
+    def heartbeat(job_id: str, **kwargs: Any) -> bool:
+        if system.exports.blobs.exists(csv_key) and not seen:  # the CSV is in place, the manifest not
+            seen.append(True)
+            assert idle_client.post(f"{EVIDENCE}/{job_id}/cancel").status_code == 200
+        return real_heartbeat(job_id, **kwargs)
+
+    system.jobs.heartbeat = heartbeat  # type: ignore[method-assign]
+    system.runner.run(job["id"], "worker-1")
+    assert seen == [True]
+    assert not system.exports.blobs.exists(csv_key)
+    assert not system.exports.blobs.exists(f"{job['id']}/manifest.json")
+    assert_cancelled(idle_client.get(f"{EVIDENCE}/{job['id']}").json(), demo_email(system, demo))

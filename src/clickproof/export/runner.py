@@ -39,6 +39,7 @@ from clickproof.evidence.manifest import (
 )
 from clickproof.evidence.record import ExportScope
 from clickproof.export.attempt import LeaseLostError, StopRequestedError
+from clickproof.export.cancelled_files import remove_unpublished
 from clickproof.export.chunked_csv import ChunkedCsvExport
 from clickproof.export.csv_query import CsvQuery, OutputColumn, build_csv_query
 from clickproof.export.csv_writer import write_csv
@@ -183,6 +184,7 @@ class ExportRunner:
             files, rows = self._export(job, owner)
         except LeaseLostError:
             log.warning("export.lease_lost job=%s attempt=%d", job.id, job.attempt)
+            self._after_cancel(job)
             return
         except StopRequestedError:
             self.jobs.release(
@@ -232,6 +234,16 @@ class ExportRunner:
                 message=f"Attempt {job.attempt} failed ({reason}); it will be retried in {math.ceil(delay)} s.",
                 retry_time=now + timedelta(seconds=delay),
             )
+
+    def _after_cancel(self, job: ExportJob) -> None:
+        """A lost job that was cancelled: remove the files this attempt wrote but never published."""
+        now = self.jobs.get(job.id)
+        if now is None or now.cancelled_time is None:
+            return
+        removed = remove_unpublished(
+            self.blobs, job.id, csv_file_name(job.id), lambda n: pdf_part_name(job.id, n)
+        )
+        log.info("export.cancelled_stopped job=%s attempt=%d removed=%d", job.id, job.attempt, removed)
 
     def _emit(self, job_id: str, *, succeeded: bool) -> None:
         """export.succeeded / export.failed with the committed job (files included)."""
