@@ -155,7 +155,7 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
         queue.dispatch,
         interval=settings.sweep_interval_seconds,
         grace=timedelta(seconds=settings.dispatch_grace_seconds),
-        periodic=[("schedules", firing.fire_due), ("retention", retention.sweep)],
+        periodic=[("schedules", firing.fire_due), ("retention", retention.periodic_sweep)],
     )
     catalog_store = CatalogStore(engine)
     catalog_cache = CatalogCache(catalog_store, settings.catalog_cache_seconds)

@@ -115,3 +115,14 @@ def test_malformed_holds_name_the_field(client: TestClient) -> None:
     assert (missing.status_code, missing.json()["code"]) == (404, "export_not_found")
     unknown = client.post(f"{HOLDS}/ffffffffffffffffffffffff/release")
     assert (unknown.status_code, unknown.json()["code"]) == (404, "hold_not_found")
+
+
+def test_the_sweeper_checks_retention_once_a_minute(client: TestClient, system: System) -> None:
+    job = finished_job(client)
+    system.sweeper.stop()  # this test is the only sweeper now
+    later = utc_now() + timedelta(days=40)
+    system.retention._last_check = later - timedelta(seconds=30)
+    assert system.retention.periodic_sweep(later) == 0  # checked 30 s ago
+    assert client.get(f"{EVIDENCE}/{job['id']}/urls").status_code == 200
+    assert system.retention.periodic_sweep(later + timedelta(seconds=31)) == 1
+    assert client.get(f"{EVIDENCE}/{job['id']}/urls").status_code == 410

@@ -23,6 +23,8 @@ log = logging.getLogger("clickproof.retention")
 
 MAX_REASON_LENGTH = 2000
 MAX_RETENTION_DAYS = 36_500
+# Retention is counted in days: the sweeper checks it once a minute, not at every sweep.
+RETENTION_CHECK_INTERVAL = timedelta(minutes=1)
 
 
 class HoldNotFoundError(NotFoundError):
@@ -77,6 +79,7 @@ class RetentionService:
         self.exports = exports
         self.blobs = blobs
         self.clock = clock
+        self._last_check: datetime | None = None
 
     # -- holds ------------------------------------------------------------------------------------
 
@@ -126,6 +129,13 @@ class RetentionService:
         return self.store.holds(site_id=site.id, job_id=job_id, offset=(page - 1) * per_page, limit=per_page)
 
     # -- the sweep ----------------------------------------------------------------------------------
+
+    def periodic_sweep(self, now: datetime) -> int:
+        """The sweeper's task: `sweep` at most once per RETENTION_CHECK_INTERVAL."""
+        if self._last_check is not None and now - self._last_check < RETENTION_CHECK_INTERVAL:
+            return 0
+        self._last_check = now
+        return self.sweep(now)
 
     def sweep(self, now: datetime | None = None) -> int:
         """Expire what passed its site's retention period and delete its blobs; the number expired."""
