@@ -314,6 +314,7 @@ def latest_due_slot(cron: str, zone: ZoneInfo, due: datetime, now: datetime) -> 
         if candidate > now:
             return latest, candidate
         latest = candidate
-    # Very far behind: restart from just before now.
-    latest = next(iter(CronSim(cron, now.astimezone(zone), reverse=True))).astimezone(UTC)
-    return max(latest, due), next_slot(cron, zone, now)
+    # Very far behind: the slot before the first one after now is the latest at or before now.
+    following = next_slot(cron, zone, now)
+    latest = next(iter(CronSim(cron, following.astimezone(zone), reverse=True))).astimezone(UTC)
+    return max(latest, due), following
