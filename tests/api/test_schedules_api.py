@@ -193,3 +193,13 @@ def test_writes_need_exports_create(client: TestClient, system: System, demo: De
     assert (denied.status_code, denied.json()["code"]) == (403, "permission_denied")
     assert client.post("/v1.1/extract/holds", json={"reason": "x"}, headers=headers).status_code == 403
     assert client.get(SCHEDULES, headers=headers).status_code == 200
+
+
+def test_idempotency_key_makes_a_retry_safe(client: TestClient) -> None:
+    first = client.post(SCHEDULES, json=BODY, headers={"Idempotency-Key": "weekly-1"})
+    again = client.post(SCHEDULES, json=BODY, headers={"Idempotency-Key": "weekly-1"})
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json()["id"] == first.json()["id"]
+    assert client.get(SCHEDULES).json()["total_count"] == 1
+    other = client.post(SCHEDULES, json={**BODY, "name": "x"}, headers={"Idempotency-Key": "weekly-1"})
+    assert (other.status_code, other.json()["code"]) == (422, "idempotency_key_reused")

@@ -21,6 +21,8 @@ from clickproof.api.wire_schedules import (
     schedule_to_wire,
 )
 from clickproof.bootstrap import System
+from clickproof.services.idempotency import HEADER as IDEMPOTENCY_HEADER
+from clickproof.services.idempotency import request_fingerprint
 from clickproof.services.tokens import Permission
 
 
@@ -34,19 +36,27 @@ def build_schedule_router(system: System) -> APIRouter:
         summary="Create an export schedule",
         description=(
             "A cron expression in an IANA timezone fires an ordinary export job (source `cron`) per "
-            "slot, with the template's request and the window frozen at firing."
+            "slot, with the template's request and the window frozen at firing. An "
+            "`Idempotency-Key` header makes a retry answer the first schedule again."
         ),
         status_code=201,
         openapi_extra={"requestBody": SCHEDULE_CREATE_BODY, "parameters": [SITE_PARAM]},
         responses={
             201: json_response("Created.", SCHEDULE_SCHEMA),
-            **error_responses(400, 401, 403, 413, 415),
+            **error_responses(400, 401, 403, 409, 413, 415, 422),
         },
     )
     async def create_schedule(request: Request) -> JSONResponse:
         principal, site = authorize(auth, request, Permission.EXPORTS_CREATE)
         body = await read_json_body(request)
-        return JSONResponse(schedule_to_wire(schedules.create(principal, site, body)), status_code=201)
+        outcome = system.idempotency.run(
+            f"schedules:{principal.account_id}:{site.id}",
+            request.headers.get(IDEMPOTENCY_HEADER),
+            request_fingerprint(body),
+            lambda: (201, schedule_to_wire(schedules.create(principal, site, body))),
+        )
+        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
+        return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
 
     @router.get(
         "",
