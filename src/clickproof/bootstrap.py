@@ -25,6 +25,7 @@ from clickproof.services.exports import ExportService
 from clickproof.services.idempotency import IdempotencyService
 from clickproof.services.imports import ImportService
 from clickproof.services.ingest import IngestService
+from clickproof.services.prefix_delivery import PrefixDelivery
 from clickproof.services.retention import RetentionService
 from clickproof.services.schedule_firing import ScheduleFiring
 from clickproof.services.schedules import ScheduleService
@@ -139,6 +140,7 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
     queue = build_queue(settings.broker_url, settings.queue_path, runner.run, runner.run_chunk)
     runner.dispatch_chunk = queue.dispatch_chunk
     events = JobEventHub()
+    events.listeners.append(PrefixDelivery(blobs))
     runner.events = events
     auth = TokenAuthenticator(tenants)
     signer = LinkSigner(

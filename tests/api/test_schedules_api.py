@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -75,6 +76,24 @@ def test_a_firing_produces_a_job_that_runs_and_history_lists_it(
     assert job["data"]["schedule_id"] == schedule["id"]
     assert job["data"]["delivery"] == BODY["delivery"]
     assert job["data"]["row_count"] > 0
+    # delivery.s3_prefix: the files are copied under the site's deliveries namespace
+    record = system.jobs.get(job["id"])
+    assert record is not None
+    blobs = system.exports.blobs
+    deadline = time.monotonic() + 10  # delivery follows the commit, in the worker
+    last = f"deliveries/site-{demo.site_id}/compliance/weekly/{record.files[-1].name}"
+    while not blobs.exists(last):
+        assert time.monotonic() < deadline, "the delivery never arrived"
+        time.sleep(0.05)
+    for f in record.files:
+        key = f"deliveries/site-{demo.site_id}/compliance/weekly/{f.name}"
+        with blobs.reader(key) as copy, blobs.reader(f.storage_key) as original:
+            assert copy.read() == original.read()
+    # and expire with the job
+    assert system.retention.sweep(utc_now() + timedelta(days=31)) == 1
+    assert not any(
+        blobs.exists(f"deliveries/site-{demo.site_id}/compliance/weekly/{f.name}") for f in record.files
+    )
 
 
 @pytest.mark.parametrize(
@@ -99,6 +118,9 @@ def test_a_firing_produces_a_job_that_runs_and_history_lists_it(
         ({"request": {"sort": 5}}, "request.sort", "invalid_sort"),
         ({"request": []}, "request", "invalid_request"),
         ({"delivery": {"s3_prefix": "/abs"}}, "delivery.s3_prefix", "invalid_request"),
+        ({"delivery": {"s3_prefix": "a b/"}}, "delivery.s3_prefix", "invalid_request"),
+        ({"delivery": {"s3_prefix": "x/../y"}}, "delivery.s3_prefix", "invalid_request"),
+        ({"delivery": {"s3_prefix": ""}}, "delivery.s3_prefix", "invalid_request"),
         ({"delivery": {"url": "x"}}, "delivery.url", "invalid_request"),
         ({"active": "yes"}, "active", "invalid_type"),
         ({"name": ""}, "name", "invalid_request"),

@@ -7,6 +7,7 @@ fall-back repeats runs once, at its first occurrence (docs/adr/0019).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -24,7 +25,8 @@ DELIVERY_FIELDS = ("s3_prefix", "webhook_endpoint_id")
 WINDOW_FIELDS = ("start_date", "end_date")
 MAX_NAME_LENGTH = 200
 MAX_CRON_LENGTH = 200
-MAX_PREFIX_LENGTH = 500
+MAX_PREFIX_LENGTH = 200
+_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*/?$")
 MAX_ENDPOINT_ID_LENGTH = 64
 # A slot search never walks further than this many slots (a minutely cron down for two months).
 MAX_CATCH_UP_SLOTS = 100_000
@@ -69,6 +71,12 @@ class Delivery:
 
     def to_data(self) -> dict[str, Any]:
         return {"s3_prefix": self.s3_prefix, "webhook_endpoint_id": self.webhook_endpoint_id}
+
+
+def delivery_key(site_id: int, prefix: str, file_name: str) -> str:
+    """Where a delivered copy goes: under the site's own `deliveries/site-N/` namespace of the
+    export storage, so that no prefix can reach another site's or another job's files."""
+    return f"deliveries/site-{site_id}/{prefix.rstrip('/')}/{file_name}"
 
 
 @dataclass(frozen=True)
@@ -257,15 +265,14 @@ def _parse_delivery(raw: object) -> Delivery | None:
     prefix = raw.get("s3_prefix")
     if prefix is not None and (
         not isinstance(prefix, str)
-        or not prefix
         or len(prefix) > MAX_PREFIX_LENGTH
-        or prefix.startswith("/")
-        or ".." in prefix.split("/")
-        or any(ord(ch) < 0x20 for ch in prefix)
+        or not _PREFIX.match(prefix)
+        or ".." in prefix
     ):
         raise ValidationError(
-            f"delivery.s3_prefix must be a relative key prefix of 1 to {MAX_PREFIX_LENGTH} characters "
-            "without a leading '/', '..' segments or control characters",
+            f"delivery.s3_prefix must be a key prefix of at most {MAX_PREFIX_LENGTH} characters: "
+            "segments of letters, digits, '.', '_' and '-' (each starting with a letter or digit) "
+            "separated by '/', such as compliance/weekly/",
             field="delivery.s3_prefix",
         )
     endpoint = raw.get("webhook_endpoint_id")

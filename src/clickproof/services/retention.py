@@ -15,6 +15,7 @@ from clickproof.domain.timestamps import utc_now
 from clickproof.errors import ClickproofError, NotFoundError, ValidationError
 from clickproof.evidence.manifest import MANIFEST_NAME
 from clickproof.services.exports import ExportService
+from clickproof.services.prefix_delivery import delivered_keys
 from clickproof.store.export_jobs import ExportJobStore
 from clickproof.store.retention import LegalHold, RetentionStore
 from clickproof.store.tenants import Site
@@ -158,5 +159,7 @@ class RetentionService:
         for f in job.files:
             if f.name != MANIFEST_NAME:
                 self.blobs.delete(f.storage_key)
+        for key in delivered_keys(job):  # copies delivered to a prefix go too, the manifest's as well
+            self.blobs.delete(key)
         self.store.mark_purged(job_id, now=now)
         log.info("retention.purged job=%s files=%d", job_id, len(job.files) - 1)
