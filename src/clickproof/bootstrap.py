@@ -11,6 +11,7 @@ from clickproof.blobstore.base import BlobStore
 from clickproof.blobstore.local import LocalBlobStore
 from clickproof.blobstore.s3 import S3BlobStore
 from clickproof.config import Settings
+from clickproof.domain.job_events import JobEventHub
 from clickproof.evidence.key_wrapping import KeyWrapper, load_key_encryption_key
 from clickproof.export.chunked_csv import DEFAULT_CHUNK_ROWS
 from clickproof.export.runner import ExportRunner, RunnerSettings
@@ -24,6 +25,10 @@ from clickproof.services.exports import ExportService
 from clickproof.services.idempotency import IdempotencyService
 from clickproof.services.imports import ImportService
 from clickproof.services.ingest import IngestService
+from clickproof.services.prefix_delivery import PrefixDelivery
+from clickproof.services.retention import RetentionService
+from clickproof.services.schedule_firing import ScheduleFiring
+from clickproof.services.schedules import ScheduleService
 from clickproof.services.tokens import TokenAuthenticator
 from clickproof.store.activities import ActivityStore
 from clickproof.store.catalog import CatalogStore
@@ -32,6 +37,8 @@ from clickproof.store.evidence import EvidenceStore
 from clickproof.store.evidence_keys import EvidenceKeyStore
 from clickproof.store.export_jobs import ExportJobStore
 from clickproof.store.idempotency import IdempotencyStore
+from clickproof.store.retention import RetentionStore
+from clickproof.store.schedules import ScheduleStore
 from clickproof.store.tenants import TenantStore
 
 
@@ -53,6 +60,11 @@ class System:
     ingest: IngestService
     imports: ImportService
     idempotency: IdempotencyService
+    schedules: ScheduleService
+    firing: ScheduleFiring
+    retention: RetentionService
+    # export.succeeded / export.failed / schedule.fired: append listeners (domain/job_events.py)
+    events: JobEventHub
     running: list[str] = field(default_factory=list)
 
     @property
@@ -130,18 +142,25 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
     )
     queue = build_queue(settings.broker_url, settings.queue_path, runner.run, runner.run_chunk)
     runner.dispatch_chunk = queue.dispatch_chunk
-    sweeper = Sweeper(
-        jobs,
-        queue.dispatch,
-        interval=settings.sweep_interval_seconds,
-        grace=timedelta(seconds=settings.dispatch_grace_seconds),
-    )
+    events = JobEventHub()
+    events.listeners.append(PrefixDelivery(blobs))
+    runner.events = events
     auth = TokenAuthenticator(tenants)
     signer = LinkSigner(
         load_secret_key(settings.secret_key, settings.resolved_home), settings.effective_public_url
     )
     exports = ExportService(
-        engine, jobs, activities, blobs, signer, auth, queue.dispatch, settings.url_ttl_seconds
+        engine, jobs, activities, blobs, signer, auth, queue.dispatch, settings.url_ttl_seconds, events
+    )
+    schedule_store = ScheduleStore(engine)
+    firing = ScheduleFiring(engine, schedule_store, exports, jobs, tenants, events)
+    retention = RetentionService(RetentionStore(engine), jobs, exports, blobs)
+    sweeper = Sweeper(
+        jobs,
+        queue.dispatch,
+        interval=settings.sweep_interval_seconds,
+        grace=timedelta(seconds=settings.dispatch_grace_seconds),
+        periodic=[("schedules", firing.fire_due), ("retention", retention.periodic_sweep)],
     )
     catalog_store = CatalogStore(engine)
     catalog_cache = CatalogCache(catalog_store, settings.catalog_cache_seconds)
@@ -162,4 +181,8 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
         ingest=IngestService(engine, tenants, catalog_store, activities, catalog_cache),
         imports=ImportService(engine, catalog_store, activities),
         idempotency=IdempotencyService(IdempotencyStore(engine)),
+        schedules=ScheduleService(schedule_store, exports, jobs),
+        firing=firing,
+        retention=retention,
+        events=events,
     )

@@ -96,6 +96,16 @@ class ExportNotReadyError(ClickproofError):
     kind = "conflict"
 
 
+class ExportFinishedError(ClickproofError):
+    code = "export_finished"
+    kind = "conflict"
+
+
+class ExportExpiredError(ClickproofError):
+    code = "export_expired"
+    kind = "gone"
+
+
 class RequestTooLargeError(ClickproofError):
     code = "request_too_large"
     kind = "too_large"

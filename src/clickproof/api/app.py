@@ -23,6 +23,8 @@ from clickproof.api.routes_activity_api import build_activity_api_router
 from clickproof.api.routes_catalog import build_catalog_router
 from clickproof.api.routes_evidence import build_evidence_router
 from clickproof.api.routes_exports import build_export_router
+from clickproof.api.routes_holds import build_hold_router
+from clickproof.api.routes_schedules import build_schedule_router
 from clickproof.api.routes_sites import build_site_router
 from clickproof.bootstrap import System
 
@@ -54,6 +56,8 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
     app.add_middleware(HttpHygieneMiddleware)
     app.add_middleware(ActivityApiCors)  # outermost: preflights never reach the hygiene checks
     app.include_router(build_export_router(system))
+    app.include_router(build_schedule_router(system))
+    app.include_router(build_hold_router(system))
     app.include_router(build_evidence_router(system))
     app.include_router(build_activity_router(system))
     app.include_router(build_catalog_router(system))

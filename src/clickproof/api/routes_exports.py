@@ -118,6 +118,26 @@ def build_export_router(system: System) -> APIRouter:
         _principal, site = authorize(request, Permission.EXPORTS_READ)
         return job_to_wire(exports.get(site, request.path_params["id"]))
 
+    @router.post(
+        "/{id}/cancel",
+        summary="Cancel an Export Job",
+        description=(
+            "A pending or scheduled job never starts; a started one stops at its next progress "
+            "report and publishes nothing. The job ends `failed` with the message "
+            "`Export job cancelled by <user>.` and `data.cancelled` (who, when). A finished job: 409."
+        ),
+        response_model=None,
+        openapi_extra={"parameters": [ID_PARAM, SITE_PARAM]},
+        responses={
+            200: json_response("The cancelled job.", SCHEDULED_JOB_RESPONSE),
+            **error_responses(400, 401, 403, 404, 409),
+        },
+    )
+    def cancel_export(request: Request) -> dict[str, Any]:
+        principal, site = authorize(request, Permission.EXPORTS_CREATE)
+        who = system.tenants.user_email(principal.user_id)
+        return job_to_wire(exports.cancel(site, request.path_params["id"], by=who))
+
     @router.get(
         "/{id}/urls",
         summary="Retrieve Export Job URLs",
@@ -133,7 +153,7 @@ def build_export_router(system: System) -> APIRouter:
                     }
                 },
             },
-            **error_responses(400, 401, 403, 404, 409),
+            **error_responses(400, 401, 403, 404, 409, 410),
         },
     )
     def export_urls(request: Request) -> JSONResponse:

@@ -68,6 +68,10 @@ def _describe(job: ExportJob) -> dict[str, Any]:
             }
             for f in job.files
         ]
+    if job.cancelled_time is not None:
+        data["cancelled"] = {"by": job.cancelled_by, "time": format_instant(job.cancelled_time)}
+    if job.expired_time is not None:
+        data["expired_time"] = format_instant(job.expired_time)
     return {
         "id": job.id,
         "job_name": job.job_name,

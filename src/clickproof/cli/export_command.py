@@ -60,6 +60,13 @@ class ApiClient:
             raise typer.Exit(2)
         return response.json()
 
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Any route of the API; an error answer is printed and exits with 2."""
+        response = self.http.request(method, path, json=body, params=self.params)
+        if response.status_code == 204:
+            return None
+        return self._check(response)
+
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._check(
             self.http.post("/v1.1/extract/evidence", json=body, params=self.params)
@@ -216,6 +223,18 @@ def create(
             f"verified: manifest signed by the site's key {verdict.key_id}; every file matches its SHA-256"
         )
     typer.echo(job["id"])
+
+
+@export_app.command("cancel")
+def cancel(
+    job_id: Annotated[str, typer.Argument(help="Export job id.")],
+    site_id: Annotated[int | None, typer.Option("--site-id")] = None,
+    url: Annotated[str, URL_OPTION] = "http://127.0.0.1:8000",
+    token: Annotated[str, TOKEN_OPTION] = "",
+) -> None:
+    """Cancel a job that has not finished; it ends failed with "cancelled by <you>"."""
+    job = ApiClient(url, token, site_id).call("POST", f"/v1.1/extract/evidence/{job_id}/cancel")
+    typer.echo(f"{job['id']} {job['status']}: {job['message']}")
 
 
 @export_app.command("get")

@@ -12,6 +12,7 @@ import typer
 from clickproof.cli.export_command import export_app
 from clickproof.cli.ingest_commands import erase_signer_command, import_command, verify_chain_command
 from clickproof.cli.key_commands import keys_app
+from clickproof.cli.schedule_commands import hold_app, schedule_app
 from clickproof.cli.site_commands import site_app
 from clickproof.cli.verify_command import verify
 from clickproof.config import load_settings
@@ -24,6 +25,8 @@ app.add_typer(token_app, name="token")
 app.add_typer(export_app, name="export")
 app.add_typer(site_app, name="site")
 app.add_typer(keys_app, name="keys")
+app.add_typer(schedule_app, name="schedule")
+app.add_typer(hold_app, name="hold")
 app.command()(verify)
 
 

@@ -1,4 +1,5 @@
-"""`clickproof site origins`: which web pages may call a site's Activity API (CORS)."""
+"""`clickproof site origins`: which web pages may call a site's Activity API (CORS);
+`clickproof site retention`: how long a site's export files are kept."""
 
 from __future__ import annotations
 
@@ -38,5 +39,30 @@ def origins_command(
             raise typer.Exit(1)
         system.tenants.set_allowed_origins(site_id, origins)
         typer.echo(f"site {site_id}: " + ("any origin" if origins is None else ", ".join(origins)))
+    finally:
+        system.close()
+
+
+@site_app.command("retention")
+def retention_command(
+    site_id: Annotated[int, typer.Argument(help="Site id.")],
+    days: Annotated[int, typer.Option(help="Days a successful export's files are kept (default 30).")],
+) -> None:
+    """Set the site's retention period; a legal hold (`clickproof hold place`) keeps files longer."""
+    from clickproof.bootstrap import build_system
+    from clickproof.errors import ValidationError
+    from clickproof.services.retention import check_retention_days
+
+    try:
+        check_retention_days(days)
+    except ValidationError as exc:
+        raise typer.BadParameter(exc.message) from None
+    system = build_system(load_settings())
+    try:
+        if system.tenants.site(site_id) is None:
+            typer.echo(f"no site {site_id}", err=True)
+            raise typer.Exit(1)
+        system.tenants.set_retention_days(site_id, days)
+        typer.echo(f"site {site_id}: export files kept {days} days")
     finally:
         system.close()

@@ -87,3 +87,8 @@ class ExportJob:
     created_time: datetime
     updated_time: datetime
     files: tuple[ExportFile, ...] = field(default_factory=tuple)
+    cancelled_by: str | None = None
+    cancelled_time: datetime | None = None
+    # Retention: the files passed the site's retention period (then their blobs are deleted).
+    expired_time: datetime | None = None
+    purged_time: datetime | None = None

@@ -25,6 +25,7 @@ from clickproof.domain import limits
 from clickproof.domain.export_job import ExportFile, ExportJob, ExportType, JobStatus
 from clickproof.domain.export_request import Column
 from clickproof.domain.fields import STANDARD_BY_NAME, Family
+from clickproof.domain.job_events import JobEventHub
 from clickproof.domain.retry_backoff import retry_delay
 from clickproof.domain.timestamps import format_stored, parse_stored, utc_now
 from clickproof.evidence.manifest import (
@@ -42,6 +43,7 @@ from clickproof.evidence.timestamps import (
     request_timestamp,
 )
 from clickproof.export.attempt import LeaseLostError, StopRequestedError
+from clickproof.export.cancelled_files import remove_unpublished
 from clickproof.export.chunked_csv import ChunkedCsvExport
 from clickproof.export.csv_query import CsvQuery, OutputColumn, build_csv_query
 from clickproof.export.csv_writer import write_csv
@@ -117,6 +119,7 @@ class ExportRunner:
         self.activities = ActivityStore(engine)
         self.clock = clock
         self.stopping = threading.Event()
+        self.events = JobEventHub()  # export.succeeded / export.failed, after the commit
         self._renderer: EvidencePdfRenderer | None = None
         self._render_lock = threading.Lock()
         self.dispatch_chunk: Callable[[str, int], None] = lambda _job_id, _position: None
@@ -165,12 +168,13 @@ class ExportRunner:
             return
         log.info("export.started job=%s attempt=%d", job.id, job.attempt)
         if job.attempt > self.settings.max_attempts:
-            self.jobs.fail(
+            if self.jobs.fail(
                 job.id,
                 attempt=job.attempt,
                 now=self.clock(),
                 message=f"Export job failed after {self.settings.max_attempts} attempts.",
-            )
+            ):
+                self._emit(job.id, succeeded=False)
             log.warning("export.failed job=%s reason=attempts_exhausted", job.id)
             return
         try:
@@ -178,6 +182,7 @@ class ExportRunner:
             files, rows = self._export(job, owner)
         except LeaseLostError:
             log.warning("export.lease_lost job=%s attempt=%d", job.id, job.attempt)
+            self._after_cancel(job)
             return
         except StopRequestedError:
             self.jobs.release(
@@ -200,6 +205,7 @@ class ExportRunner:
             job.id, attempt=job.attempt, now=self.clock(), message=message, files=files, processed=rows
         ):
             log.info("export.succeeded job=%s rows=%d", job.id, rows)
+            self._emit(job.id, succeeded=True)
         else:
             log.warning("export.commit_lost job=%s attempt=%d", job.id, job.attempt)
 
@@ -210,12 +216,13 @@ class ExportRunner:
         )
         now = self.clock()
         if job.attempt >= self.settings.max_attempts:
-            self.jobs.fail(
+            if self.jobs.fail(
                 job.id,
                 attempt=job.attempt,
                 now=now,
                 message=f"Export job failed after {job.attempt} attempts ({reason}).",
-            )
+            ):
+                self._emit(job.id, succeeded=False)
         else:
             delay = retry_delay(job.attempt, self.settings.retry_base_seconds)
             self.jobs.release(
@@ -225,6 +232,26 @@ class ExportRunner:
                 message=f"Attempt {job.attempt} failed ({reason}); it will be retried in {math.ceil(delay)} s.",
                 retry_time=now + timedelta(seconds=delay),
             )
+
+    def _after_cancel(self, job: ExportJob) -> None:
+        """A lost job that was cancelled: remove the files this attempt wrote but never published."""
+        now = self.jobs.get(job.id)
+        if now is None or now.cancelled_time is None:
+            return
+        removed = remove_unpublished(
+            self.blobs, job.id, csv_file_name(job.id), lambda n: pdf_part_name(job.id, n)
+        )
+        log.info("export.cancelled_stopped job=%s attempt=%d removed=%d", job.id, job.attempt, removed)
+
+    def _emit(self, job_id: str, *, succeeded: bool) -> None:
+        """export.succeeded / export.failed with the committed job (files included)."""
+        final = self.jobs.get(job_id)
+        if final is None:
+            return
+        if succeeded:
+            self.events.export_succeeded(final)
+        else:
+            self.events.export_failed(final)
 
     def _query(self, job: ExportJob) -> CsvQuery:
         data = job.data

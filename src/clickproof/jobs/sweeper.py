@@ -1,4 +1,5 @@
-"""Re-dispatches jobs whose dispatch was lost and jobs whose worker died (lease expired).
+"""Re-dispatches jobs whose dispatch was lost and jobs whose worker died (lease expired), then
+runs the periodic tasks it is given (schedule firing, retention), each with the sweep's clock.
 
 A timer thread, not a queue: the job table decides, the engine only carries the job id.
 Any number of sweepers may run; a duplicate dispatch finds the job already claimed.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from clickproof.domain.export_job import MESSAGES, JobStatus
@@ -27,12 +28,14 @@ class Sweeper:
         interval: float,
         grace: timedelta,
         clock: Callable[[], datetime] = utc_now,
+        periodic: Sequence[tuple[str, Callable[[datetime], object]]] = (),
     ) -> None:
         self.jobs = jobs
         self.dispatch = dispatch
         self.interval = interval
         self.grace = grace
         self.clock = clock
+        self.periodic = list(periodic)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -48,6 +51,11 @@ class Sweeper:
                 self.jobs.mark_dispatched(job.id, now, MESSAGES[JobStatus.SCHEDULED])
             self.dispatch(job.id)
             log.info("jobs.redispatched job=%s status=%s", job.id, job.status.value)
+        for name, task in self.periodic:
+            try:
+                task(now)
+            except Exception:
+                log.exception("jobs.periodic_failed task=%s", name)
         return len(jobs)
 
     def _loop(self) -> None:

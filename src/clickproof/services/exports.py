@@ -7,9 +7,11 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from clickproof.blobstore.base import BlobStore
 from clickproof.domain import limits
@@ -23,9 +25,17 @@ from clickproof.domain.export_job import (
 )
 from clickproof.domain.export_request import parse_export_request
 from clickproof.domain.fields import Family
+from clickproof.domain.job_events import JobEventHub
 from clickproof.domain.object_id import is_object_id, new_object_id
-from clickproof.domain.timestamps import utc_now
-from clickproof.errors import ExportNotFoundError, ExportNotReadyError, InvalidLinkError, ValidationError
+from clickproof.domain.timestamps import format_instant, utc_now
+from clickproof.errors import (
+    ExportExpiredError,
+    ExportFinishedError,
+    ExportNotFoundError,
+    ExportNotReadyError,
+    InvalidLinkError,
+    ValidationError,
+)
 from clickproof.query.catalogue import CatalogueField, field_catalogue
 from clickproof.services.download_links import LinkClaims, LinkSigner
 from clickproof.services.tokens import Principal, TokenAuthenticator
@@ -53,6 +63,7 @@ class ExportService:
         auth: TokenAuthenticator,
         dispatch: Callable[[str], None],
         url_ttl_seconds: int,
+        events: JobEventHub | None = None,
     ) -> None:
         self.engine = engine
         self.jobs = jobs
@@ -62,11 +73,34 @@ class ExportService:
         self.auth = auth
         self.dispatch = dispatch
         self.url_ttl_seconds = url_ttl_seconds
+        self.events = events or JobEventHub()
 
     def create(
         self, principal: Principal, site: Site, body: object, source: JobSource = JobSource.API
     ) -> ExportJob:
         now = utc_now()
+        data = self.prepare(site, body, now=now)
+        job_id = new_object_id()
+        with self.engine.begin() as conn:
+            self.insert_job(
+                conn,
+                job_id=job_id,
+                site=site,
+                created_by=principal.user_id,
+                token_id=principal.token_id,
+                source=source,
+                data=data,
+                now=now,
+            )
+        job = self.jobs.get(job_id)
+        assert job is not None
+        log.info("export.created job=%s site=%d", job_id, site.id)
+        self.dispatch_job(job_id)
+        return job
+
+    def prepare(self, site: Site, body: object, *, now: datetime) -> dict[str, Any]:
+        """Validate an EvidenceExportRequest against the site; the job's `data`. Raises the
+        request's validation errors (the same for an API request and a schedule's firing)."""
         request = parse_export_request(body, now=now, max_export_days=site.max_export_days)
         custom_keys = self.activities.family_keys(site.id, Family.CUSTOM) if request.custom_all else []
         columns = request.columns(custom_keys)
@@ -79,29 +113,36 @@ class ExportService:
             )
         data = request.to_data(columns)
         data["warnings"] = request.warnings
-        message = MESSAGES[JobStatus.PENDING]
-        job_id = new_object_id()
-        with self.engine.begin() as conn:
-            self.jobs.create(
-                conn,
-                job_id=job_id,
-                account_id=site.account_id,
-                site_id=site.id,
-                created_by=principal.user_id,
-                token_id=principal.token_id,
-                job_name=JOB_NAME,
-                source=source,
-                message=message,
-                data=data,
-                now=now,
-            )
-        job = self.jobs.get(job_id)
-        assert job is not None
-        log.info("export.created job=%s site=%d", job_id, site.id)
-        self._dispatch(job_id)
-        return job
+        return data
 
-    def _dispatch(self, job_id: str) -> None:
+    def insert_job(
+        self,
+        conn: Connection,
+        *,
+        job_id: str,
+        site: Site,
+        created_by: int,
+        token_id: int | None,
+        source: JobSource,
+        data: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        """The job row, in the caller's transaction; `dispatch_job` after it commits."""
+        self.jobs.create(
+            conn,
+            job_id=job_id,
+            account_id=site.account_id,
+            site_id=site.id,
+            created_by=created_by,
+            token_id=token_id,
+            job_name=JOB_NAME,
+            source=source,
+            message=MESSAGES[JobStatus.PENDING],
+            data=data,
+            now=now,
+        )
+
+    def dispatch_job(self, job_id: str) -> None:
         """Hand the job to the engine; if that fails the sweeper sends it later, nothing is lost."""
         try:
             self.jobs.mark_dispatched(job_id, utc_now(), MESSAGES[JobStatus.SCHEDULED])
@@ -119,6 +160,24 @@ class ExportService:
             raise ExportNotFoundError(f"no export job {job_id[:40]!r} on this site", field="id")
         return job
 
+    def cancel(self, site: Site, job_id: str, *, by: str) -> ExportJob:
+        """Cancel a job that has not finished: it ends `failed` with "cancelled by <by>". A pending
+        or scheduled job never starts; a running attempt stops at its next progress report and
+        publishes nothing (its heartbeat and commit require `started`)."""
+        job = self.get(site, job_id)
+        message = f"Export job cancelled by {by}."
+        if not self.jobs.cancel(job.id, by=by, now=utc_now(), message=message):
+            finished = self.get(site, job_id)
+            raise ExportFinishedError(
+                f"Export job already ended {finished.status.value}; only a pending, scheduled or "
+                "started job can be cancelled.",
+                field="id",
+            )
+        cancelled = self.get(site, job_id)
+        log.info("export.cancelled job=%s by=%s previous=%s", job.id, by, job.status.value)
+        self.events.export_failed(cancelled)
+        return cancelled
+
     def list_jobs(self, site: Site, *, page: int, per_page: int) -> tuple[list[ExportJob], int]:
         return self.jobs.list_for_site(
             account_id=site.account_id, site_id=site.id, offset=(page - 1) * per_page, limit=per_page
@@ -131,6 +190,8 @@ class ExportService:
             raise ExportNotReadyError(
                 f"Export job is {job.status.value}; download URLs exist once it succeeds."
             )
+        if job.expired_time is not None:
+            raise expired_error(job)
         expires = math.floor(time.time()) + self.url_ttl_seconds
         links: dict[str, list[str]] = {}
         for f in job.files:
@@ -163,6 +224,8 @@ class ExportService:
         job = self.jobs.get(job_id, account_id=principal.account_id) if is_object_id(job_id) else None
         if job is None or job.site_id not in principal.site_ids or job.status is not JobStatus.SUCCESS:
             raise ExportNotFoundError("no such export file")
+        if job.expired_time is not None:
+            raise expired_error(job)
         for f in job.files:
             if f.name == file_name:
                 path = self.blobs.local_path(f.storage_key)
@@ -171,3 +234,12 @@ class ExportService:
                 log.info("export.downloaded job=%s file=%s token=%d", job.id, f.name, principal.token_id)
                 return Download(path, f)
         raise ExportNotFoundError("no such export file")
+
+
+def expired_error(job: ExportJob) -> ExportExpiredError:
+    assert job.expired_time is not None
+    return ExportExpiredError(
+        f"Export job's files expired at {format_instant(job.expired_time)} after the site's retention "
+        "period and were deleted; the job keeps its manifest, file names, sizes and SHA-256 hashes.",
+        field="id",
+    )

@@ -42,6 +42,10 @@ def _to_job(row: Any, files: tuple[ExportFile, ...] = ()) -> ExportJob:
         created_time=m["created_time"],
         updated_time=m["updated_time"],
         files=files,
+        cancelled_by=m["cancelled_by"],
+        cancelled_time=m["cancelled_time"],
+        expired_time=m["expired_time"],
+        purged_time=m["purged_time"],
     )
 
 
@@ -290,6 +294,26 @@ class ExportJobStore:
                     status=JobStatus.FAILED.value,
                     active=False,
                     message=message[:500],
+                    updated_time=now,
+                    lease_owner=None,
+                    lease_expires_time=None,
+                )
+            )
+            return result.rowcount == 1
+
+    def cancel(self, job_id: str, *, by: str, now: datetime, message: str) -> bool:
+        """pending/scheduled/started → failed, recording who cancelled. A started attempt learns it
+        at its next heartbeat (which requires `started`) and stops without committing."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(export_jobs)
+                .where(export_jobs.c.id == job_id, export_jobs.c.status.in_(_ACTIVE))
+                .values(
+                    status=JobStatus.FAILED.value,
+                    active=False,
+                    message=message[:500],
+                    cancelled_by=by,
+                    cancelled_time=now,
                     updated_time=now,
                     lease_owner=None,
                     lease_expires_time=None,

@@ -46,6 +46,8 @@ sites = Table(
     Column("max_export_days", Integer, nullable=False, server_default="365"),
     # Origins whose pages may call the Activity API for this site (CORS); null: any origin.
     Column("allowed_origins", JsonDocument, nullable=True),
+    # Days after which a successful export's files are deleted (unless held): docs/jobs.md.
+    Column("retention_days", Integer, nullable=False, server_default="30"),
     Column("created_time", UtcDateTime, nullable=False),
 )
 
@@ -273,6 +275,12 @@ export_jobs = Table(
     Column("total", BigInteger, nullable=True),
     Column("created_time", UtcDateTime, nullable=False),
     Column("updated_time", UtcDateTime, nullable=False),
+    # Cancel (POST …/{id}/cancel): who asked and when; the job ends failed.
+    Column("cancelled_by", String(320), nullable=True),
+    Column("cancelled_time", UtcDateTime, nullable=True),
+    # Retention: when the files passed the site's retention period, and when their blobs were deleted.
+    Column("expired_time", UtcDateTime, nullable=True),
+    Column("purged_time", UtcDateTime, nullable=True),
     Index("ix_export_jobs_site_created", "site_id", "created_time"),
     Index("ix_export_jobs_status", "status", "updated_time"),
 )
@@ -332,4 +340,58 @@ site_evidence_keys = Table(
         sqlite_where=text("retired_time IS NULL"),
         postgresql_where=text("retired_time IS NULL"),
     ),
+)
+
+# Exports that run themselves: a request template, a relative window, a cron expression in an
+# IANA timezone. `next_fire_time` is the next slot (UTC); firing moves it by compare-and-set.
+export_schedules = Table(
+    "export_schedules",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("created_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("token_id", Integer, ForeignKey("api_tokens.id"), nullable=True),
+    Column("name", String(200), nullable=False),
+    Column("cron", String(200), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("window", JsonDocument, nullable=False),
+    Column("request", JsonDocument, nullable=False),
+    Column("delivery", JsonDocument, nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("next_fire_time", UtcDateTime, nullable=True),
+    Column("last_fire_time", UtcDateTime, nullable=True),
+    Column("created_time", UtcDateTime, nullable=False),
+    Column("updated_time", UtcDateTime, nullable=False),
+    Column("deleted_time", UtcDateTime, nullable=True),
+    Index("ix_export_schedules_site_created", "site_id", "created_time"),
+    Index("ix_export_schedules_due", "active", "next_fire_time"),
+)
+
+# One row per slot that fired: the primary key makes a slot fire once, whoever fires it.
+schedule_firings = Table(
+    "schedule_firings",
+    metadata,
+    Column("schedule_id", String(24), ForeignKey("export_schedules.id"), primary_key=True),
+    Column("slot_time", UtcDateTime, primary_key=True),
+    Column("job_id", String(24), ForeignKey("export_jobs.id"), nullable=True),
+    Column("error", Text, nullable=True),
+    Column("fired_time", UtcDateTime, nullable=False),
+)
+
+# Legal holds: on one job, or (job_id null) on a whole site. A hold stops retention from deleting
+# files until it is released; both are recorded.
+legal_holds = Table(
+    "legal_holds",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("job_id", String(24), ForeignKey("export_jobs.id"), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("created_by", String(320), nullable=False),
+    Column("created_time", UtcDateTime, nullable=False),
+    Column("released_by", String(320), nullable=True),
+    Column("released_time", UtcDateTime, nullable=True),
+    Index("ix_legal_holds_site", "site_id", "released_time"),
 )

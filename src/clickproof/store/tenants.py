@@ -19,6 +19,7 @@ class Site:
     access_id: str
     max_export_days: int
     allowed_origins: tuple[str, ...] | None = None  # Activity API callers (CORS); None: any
+    retention_days: int = 30  # a successful export's files are deleted this long after it (docs/jobs.md)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ def site_from_row(row: Any) -> Site:
         row.access_id,
         row.max_export_days,
         None if origins is None else tuple(str(o) for o in origins),
+        int(row.retention_days),
     )
 
 
@@ -107,6 +109,11 @@ class TenantStore:
                 .where(sites.c.id == site_id)
                 .values(allowed_origins=None if origins is None else list(origins))
             )
+
+    def set_retention_days(self, site_id: int, days: int) -> None:
+        """How long a successful export's files are kept (a legal hold keeps them longer)."""
+        with self.engine.begin() as conn:
+            conn.execute(update(sites).where(sites.c.id == site_id).values(retention_days=days))
 
     def site(self, site_id: int) -> Site | None:
         with self.engine.connect() as conn:
