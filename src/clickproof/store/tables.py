@@ -178,6 +178,8 @@ chain_heads = Table(
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
     Column("updated_time", UtcDateTime, nullable=False),
+    # Raised by each signer erasure of the site (store/erasure.py, store/activities.py).
+    Column("catalog_epoch", Integer, nullable=False, server_default="0"),
 )
 
 # Signer erasures (privacy requests): who asked, when, why, and how many activities lost their PII.
