@@ -13,10 +13,21 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from clickproof.domain.activity import Activity
 from clickproof.domain.fields import Family
+from clickproof.domain.timestamps import utc_now
 from clickproof.store import chain
 from clickproof.store.tables import activities, field_keys, field_kinds
 
 _PENDING_FIELDS = "clickproof.pending_fields"
+
+
+class ActivityIdTakenError(Exception):
+    """Activity ids the site holds already: the write is refused before anything is written, and
+    the caller tries again under fresh ids (sends) or skips them (imports)."""
+
+    def __init__(self, site_id: int, ids: set[str]) -> None:
+        super().__init__(f"site {site_id} holds {len(ids)} of the activity ids already")
+        self.site_id = site_id
+        self.ids = ids
 
 
 class ActivityStore:
@@ -28,16 +39,31 @@ class ActivityStore:
         self._recorded: dict[int, tuple[int, set[tuple[str, ...]]]] = {}
         self._recorded_lock = threading.Lock()
 
-    def insert_many(self, conn: Connection, batch: Iterable[Activity | chain.PreparedActivity]) -> int:
+    def insert_many(
+        self,
+        conn: Connection,
+        batch: Iterable[Activity | chain.PreparedActivity],
+        *,
+        ids_checked: bool = False,
+    ) -> int:
         """The one write path: append activities to their sites' hash chains (in the caller's
-        transaction) and record the JSON keys they bring into the site's catalogue."""
-        return len(self.append(conn, batch))
+        transaction) and record the JSON keys they bring into the site's catalogue. Raises
+        ActivityIdTakenError, writing nothing, when the site holds one of the ids already
+        (`ids_checked`: the caller checked under the site's chain lock)."""
+        return len(self.append(conn, batch, ids_checked=ids_checked))
 
     def append(
-        self, conn: Connection, batch: Iterable[Activity | chain.PreparedActivity]
+        self,
+        conn: Connection,
+        batch: Iterable[Activity | chain.PreparedActivity],
+        *,
+        ids_checked: bool = False,
     ) -> list[chain.PreparedActivity]:
         heads: dict[int, chain.ChainHead] = {}
-        rows = chain.append(conn, batch, heads)
+        items = list(batch)
+        if not ids_checked:
+            self._refuse_taken_ids(conn, items)
+        rows = chain.append(conn, items, heads)
         epochs = {site_id: head.catalog_epoch for site_id, head in heads.items()}
         self.record_fields(conn, ((row.site_id, row.fields) for row in rows), epochs)
         return rows
@@ -84,6 +110,21 @@ class ActivityStore:
                 for site_id, entries in new.items()
                 if site_id in epochs
             )
+
+    def _refuse_taken_ids(self, conn: Connection, items: list[Activity | chain.PreparedActivity]) -> None:
+        """Under each site's chain lock, before anything is written: a taken id stops the batch.
+        SQLite's key would refuse it too; PostgreSQL's partitioned key holds created_time as
+        well, so only this check keeps (site, id) unique there."""
+        by_site: dict[int, list[str]] = {}
+        for item in items:
+            activity_id = item.activity_id if isinstance(item, chain.PreparedActivity) else item.id
+            by_site.setdefault(item.site_id, []).append(activity_id)
+        now = utc_now()
+        for site_id in sorted(by_site):  # the chain's lock order
+            chain.lock_head(conn, site_id, now)
+            taken = self.existing_ids(conn, site_id, by_site[site_id])
+            if taken:
+                raise ActivityIdTakenError(site_id, taken)
 
     def new_key_count(self, site_id: int, family: Family, keys: Iterable[str]) -> tuple[int, int]:
         """(how many of `keys` the site's `family` has not recorded, how many it has): no
@@ -134,27 +175,23 @@ class ActivityStore:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
-    def existing_ids(self, conn: Connection, ids: Sequence[str]) -> set[str]:
-        """Which of these activity ids are stored already (in any site: ids are global)."""
+    def existing_ids(self, conn: Connection, site_id: int, ids: Sequence[str]) -> set[str]:
+        """Which of these activity ids the site has stored already (ids are unique per site)."""
         found: set[str] = set()
         if conn.dialect.name == "postgresql":
             # Partitions just filled by COPY have no statistics yet: the planner would scan them
-            # whole for every probe. The id index answers in microseconds; use it.
+            # whole for every probe. The key's index answers in microseconds; use it.
             conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
-            found.update(conn.execute(select(activities.c.id).where(activities.c.id.in_(chunk))).scalars())
+            found.update(
+                conn.execute(
+                    select(activities.c.id).where(activities.c.site_id == site_id, activities.c.id.in_(chunk))
+                ).scalars()
+            )
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET LOCAL enable_seqscan = DEFAULT")
         return found
-
-    def owners(self, ids: Sequence[str]) -> dict[str, int]:
-        """activity id → its site, for the ids that are stored."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(activities.c.id, activities.c.site_id).where(activities.c.id.in_(list(ids)))
-            )
-            return {str(r.id): int(r.site_id) for r in rows}
 
     def get(self, site_id: int, activity_id: str) -> Any | None:
         with self.engine.connect() as conn:

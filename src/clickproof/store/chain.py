@@ -36,19 +36,25 @@ class ChainHead:
     catalog_epoch: int = 0
 
 
-def lock_head(conn: Connection, site_id: int, now: datetime) -> ChainHead:
+def lock_head(conn: Connection, site_id: int, now: datetime, *, with_epoch: bool = True) -> ChainHead:
     """Create the site's head if new and lock it until the transaction ends.
 
     One statement, a write either way: on PostgreSQL the conflicting update locks the row as
     `SELECT … FOR UPDATE` would; SQLite takes its database write lock with it. RETURNING gives
-    the head as it stands (the update changes nothing)."""
+    the head as it stands (the update changes nothing). `with_epoch=False`: for the migration
+    that chains old rows, which runs before the catalogue epoch exists."""
     values = {"site_id": site_id, "seq": 0, "hash": GENESIS, "updated_time": now}
     dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     statement = dialect_insert(chain_heads).values(values)
     upsert = statement.on_conflict_do_update(
         index_elements=[chain_heads.c.site_id], set_={"site_id": statement.excluded.site_id}
-    ).returning(chain_heads.c.seq, chain_heads.c.hash, chain_heads.c.catalog_epoch)
-    row = conn.execute(upsert).one()
+    )
+    if not with_epoch:
+        old = conn.execute(upsert.returning(chain_heads.c.seq, chain_heads.c.hash)).one()
+        return ChainHead(site_id, int(old.seq), str(old.hash))
+    row = conn.execute(
+        upsert.returning(chain_heads.c.seq, chain_heads.c.hash, chain_heads.c.catalog_epoch)
+    ).one()
     return ChainHead(site_id, int(row.seq), str(row.hash), int(row.catalog_epoch))
 
 
