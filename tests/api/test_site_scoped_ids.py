@@ -29,7 +29,9 @@ def demo_version(client: TestClient) -> str:
 
 def import_body(ids: list[str], contract: int, version: str) -> bytes:
     rows = (
-        json.dumps({"id": i, "event_type": "agreed", "signer_id": f"s{n}", "contract": contract, "version": version})
+        json.dumps(
+            {"id": i, "event_type": "agreed", "signer_id": f"s{n}", "contract": contract, "version": version}
+        )
         for n, i in enumerate(ids)
     )
     return ("\n".join(rows) + "\n").encode()
@@ -60,7 +62,9 @@ def test_ids_claimed_by_one_tenant_do_not_stop_another(
 ) -> None:
     # Tenant A (the demo site) claims the ids tenant B's sends and versions will be given.
     claimed = [new_object_id() for _ in range(60)]
-    answer = client.post("/v1.1/activity/import", content=import_body(claimed, 1, demo_version(client)), headers=JSONL)
+    answer = client.post(
+        "/v1.1/activity/import", content=import_body(claimed, 1, demo_version(client)), headers=JSONL
+    )
     assert answer.json() == {"rows": 60, "imported": 60, "skipped": 0}
     claimed_versions = [new_object_id() for _ in range(4)]
     for version_id in claimed_versions:
@@ -69,11 +73,9 @@ def test_ids_claimed_by_one_tenant_do_not_stop_another(
 
     # B's sends are given exactly those ids (a send takes one for its batch, one per contract).
     replay(monkeypatch, ingest_service, claimed)
-    sent: list[str] = []
     for n in range(8):
         answer = send(client, tenant_b.access_id, tenant_b.contract_id, f"b{n}@example.com")
         assert answer.status_code == 200, answer.text
-        sent.extend(answer.json()["ids"] if "ids" in answer.json() else [])
     stored = client.get("/v1.1/activity", headers=tenant_b.headers, params={"per_page": 100}).json()
     b_ids = {a["id"] for a in stored["data"]}
     assert len(b_ids) == 8 and b_ids <= set(claimed)  # another tenant's ids are simply ids here
@@ -87,7 +89,9 @@ def test_ids_claimed_by_one_tenant_do_not_stop_another(
     assert made.status_code == 201, made.text
     replay(monkeypatch, catalog_service, claimed_versions[1:])
     made = client.post(
-        f"/v1.1/contracts/{tenant_b.contract_id}/versions", json={"body": "<p>B2</p>"}, headers=tenant_b.headers
+        f"/v1.1/contracts/{tenant_b.contract_id}/versions",
+        json={"body": "<p>B2</p>"},
+        headers=tenant_b.headers,
     )
     assert (made.status_code, made.json()["id"]) == (201, claimed_versions[1])
 
@@ -121,7 +125,9 @@ def test_a_server_made_id_the_site_holds_already_is_replaced(
 
     replay(monkeypatch, catalog_service, [tenant_b.version_id])
     made = client.post(
-        f"/v1.1/contracts/{tenant_b.contract_id}/versions", json={"body": "<p>v2</p>"}, headers=tenant_b.headers
+        f"/v1.1/contracts/{tenant_b.contract_id}/versions",
+        json={"body": "<p>v2</p>"},
+        headers=tenant_b.headers,
     )
     assert made.status_code == 201 and made.json()["id"] != tenant_b.version_id
 
@@ -133,7 +139,9 @@ def test_a_server_made_id_the_site_holds_already_is_replaced(
         return tenant_b.contract_id if len(calls) == 1 else numbered(conn, table, site_id)
 
     monkeypatch.setattr(CatalogStore, "next_id", staticmethod(stale))
-    made = client.post("/v1.1/contracts", json={"title": "Privacy", "key": "privacy"}, headers=tenant_b.headers)
+    made = client.post(
+        "/v1.1/contracts", json={"title": "Privacy", "key": "privacy"}, headers=tenant_b.headers
+    )
     assert made.status_code == 201, made.text
     assert made.json()["id"] != tenant_b.contract_id and len(calls) == 2
 
@@ -150,8 +158,12 @@ def test_write_and_read_paths_answer_alike_for_ids_held_elsewhere_and_nowhere(
     nowhere_activity, nowhere_version = new_object_id(), new_object_id()
 
     # Contracts: A's id 2 and an id no site holds are both free on B's site.
-    elsewhere = client.post("/v1.1/contracts", json={"id": 2, "title": "X", "key": "x"}, headers=tenant_b.headers)
-    nowhere = client.post("/v1.1/contracts", json={"id": 4242, "title": "Y", "key": "y"}, headers=tenant_b.headers)
+    elsewhere = client.post(
+        "/v1.1/contracts", json={"id": 2, "title": "X", "key": "x"}, headers=tenant_b.headers
+    )
+    nowhere = client.post(
+        "/v1.1/contracts", json={"id": 4242, "title": "Y", "key": "y"}, headers=tenant_b.headers
+    )
     assert elsewhere.status_code == nowhere.status_code == 201
     assert _without(elsewhere.json(), "id", "title", "key", "created_time") == _without(
         nowhere.json(), "id", "title", "key", "created_time"
@@ -170,9 +182,9 @@ def test_write_and_read_paths_answer_alike_for_ids_held_elsewhere_and_nowhere(
         for version_id in (a_version, nowhere_version)
     ]
     assert [a.status_code for a in answers] == [201, 201]
-    assert _without(answers[0].json(), "id", "created_time", "title", "version_number", "full_version_number") == (
-        _without(answers[1].json(), "id", "created_time", "title", "version_number", "full_version_number")
-    )
+    assert _without(
+        answers[0].json(), "id", "created_time", "title", "version_number", "full_version_number"
+    ) == (_without(answers[1].json(), "id", "created_time", "title", "version_number", "full_version_number"))
 
     # Imports of A's activity id and of an id held nowhere.
     reports = [
@@ -189,7 +201,10 @@ def test_write_and_read_paths_answer_alike_for_ids_held_elsewhere_and_nowhere(
     # Reads: another site's contract, version and activity are as absent as missing ones.
     for path_elsewhere, path_nowhere in (
         ("/v1.1/contracts/3", "/v1.1/contracts/98765"),
-        (f"/v1.1/versions/{client.get('/v1.1/contracts/2').json()['published_version']}", f"/v1.1/versions/{new_object_id()}"),
+        (
+            f"/v1.1/versions/{client.get('/v1.1/contracts/2').json()['published_version']}",
+            f"/v1.1/versions/{new_object_id()}",
+        ),
     ):
         found = [client.get(p, headers=tenant_b.headers) for p in (path_elsewhere, path_nowhere)]
         assert [f.status_code for f in found] == [404, 404]
@@ -197,7 +212,9 @@ def test_write_and_read_paths_answer_alike_for_ids_held_elsewhere_and_nowhere(
     a_only = client.get("/v1.1/activity", params={"per_page": 5}).json()["data"][-1]["id"]
     for suffix in ("", "/record"):
         absent = new_object_id()
-        found = [client.get(f"/v1.1/activity/{i}{suffix}", headers=tenant_b.headers) for i in (a_only, absent)]
+        found = [
+            client.get(f"/v1.1/activity/{i}{suffix}", headers=tenant_b.headers) for i in (a_only, absent)
+        ]
         assert [f.status_code for f in found] == [404, 404]
         assert found[0].text.replace(a_only, absent) == found[1].text  # the same answer, but for the id
 

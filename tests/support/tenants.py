@@ -31,7 +31,9 @@ def second_tenant(system: System, client: TestClient, name: str = "Tenant B") ->
         site_id = system.tenants.create_site(
             conn, account_id=account_id, name=name, access_id=access_id, max_export_days=365, now=now
         )
-        user_id = system.tenants.create_user(conn, account_id=account_id, email="b@example.com", name="B", now=now)
+        user_id = system.tenants.create_user(
+            conn, account_id=account_id, email="b@example.com", name="B", now=now
+        )
         token = issue_token(
             system.tenants,
             conn,
@@ -50,4 +52,6 @@ def second_tenant(system: System, client: TestClient, name: str = "Tenant B") ->
         headers=headers,
     )
     assert version.status_code == 201, version.text
-    return Tenant(account_id, site_id, access_id, headers, int(contract.json()["id"]), str(version.json()["id"]))
+    return Tenant(
+        account_id, site_id, access_id, headers, int(contract.json()["id"]), str(version.json()["id"])
+    )
