@@ -24,6 +24,7 @@ from clickproof.services.exports import ExportService
 from clickproof.services.idempotency import IdempotencyService
 from clickproof.services.imports import ImportService
 from clickproof.services.ingest import IngestService
+from clickproof.services.tenancy import TenancyService
 from clickproof.services.tokens import TokenAuthenticator
 from clickproof.store.activities import ActivityStore
 from clickproof.store.catalog import CatalogStore
@@ -53,6 +54,7 @@ class System:
     ingest: IngestService
     imports: ImportService
     idempotency: IdempotencyService
+    tenancy: TenancyService
     running: list[str] = field(default_factory=list)
 
     @property
@@ -159,4 +161,5 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
         ingest=IngestService(engine, tenants, catalog_store, activities, catalog_cache),
         imports=ImportService(engine, catalog_store, activities),
         idempotency=IdempotencyService(IdempotencyStore(engine)),
+        tenancy=TenancyService(engine, tenants),
     )

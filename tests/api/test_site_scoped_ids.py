@@ -222,3 +222,13 @@ def test_write_and_read_paths_answer_alike_for_ids_held_elsewhere_and_nowhere(
 def test_demo_site_sends_keep_working_beside_a_second_tenant(client: TestClient, tenant_b: Tenant) -> None:
     assert send(client, DEMO_SITE_ACCESS_ID, 1, "a@example.com").status_code == 200
     assert send(client, tenant_b.access_id, tenant_b.contract_id, "b@example.com").status_code == 200
+
+
+def test_a_taken_render_id_is_replaced(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    body = json.dumps({"sid": DEMO_SITE_ACCESS_ID, "gkey": "signup", "rnd": {"CompanyName": "ACME"}})
+    first = client.post("/load/json", content=body, headers={"Content-Type": "application/json"})
+    assert first.status_code == 200, first.text
+    replay(monkeypatch, ingest_service, [first.json()["render_id"]])
+    again = client.post("/load/json", content=body, headers={"Content-Type": "application/json"})
+    assert again.status_code == 200, again.text
+    assert again.json()["render_id"] != first.json()["render_id"]

@@ -325,7 +325,7 @@ class IngestService:
             request.test_mode,
             now,
         )
-        self.renders.add(render)
+        render = self.renders.add(render)  # under a fresh id if its own was taken
         return {
             "id": group_id,
             "group": group_id,
