@@ -5,6 +5,7 @@ server-made id that meets one the site holds is replaced by a fresh one, never a
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -232,3 +233,36 @@ def test_a_taken_render_id_is_replaced(client: TestClient, monkeypatch: pytest.M
     again = client.post("/load/json", content=body, headers={"Content-Type": "application/json"})
     assert again.status_code == 200, again.text
     assert again.json()["render_id"] != first.json()["render_id"]
+
+
+def test_related_fields_are_read_from_the_activitys_own_site(client: TestClient, tenant_b: Tenant) -> None:
+    """Both sites have a contract 1 (ids are per site): a filter or sort on `contract.title`
+    reads the title of the activity's own site's contract, never the other site's."""
+    assert tenant_b.contract_id == 1
+    assert send(client, tenant_b.access_id, 1, "b@example.com").status_code == 200
+
+    def matching(title: str, headers: dict[str, str] | None = None) -> int:
+        answer = client.get(
+            "/v1.1/activity", params={"filter": json.dumps({"contract.title": title})}, headers=headers or {}
+        )
+        assert answer.status_code == 200, answer.text
+        total: int = answer.json()["total_count"]
+        return total
+
+    assert matching("Terms", tenant_b.headers) == 1
+    assert matching("Terms of Service", tenant_b.headers) == 0  # site A's contract 1
+    assert matching("Terms") == 0
+    assert matching("Terms of Service") > 0
+    for headers in ({}, tenant_b.headers):
+        created = client.post(
+            "/v1.1/extract/evidence",
+            json={"start_date": "2026-01-01T00:00:00Z", "sort": "contract.title,-created_time"},
+            headers=headers,
+        )
+        assert created.status_code == 201, created.text
+        deadline = time.monotonic() + 60
+        job = created.json()
+        while job["status"] not in ("success", "failed") and time.monotonic() < deadline:
+            time.sleep(0.1)
+            job = client.get(f"/v1.1/extract/evidence/{job['id']}", headers=headers).json()
+        assert job["status"] == "success", job["message"]
