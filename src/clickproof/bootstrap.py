@@ -29,6 +29,7 @@ from clickproof.services.prefix_delivery import PrefixDelivery
 from clickproof.services.retention import RetentionService
 from clickproof.services.schedule_firing import ScheduleFiring
 from clickproof.services.schedules import ScheduleService
+from clickproof.services.tenancy import TenancyService
 from clickproof.services.tokens import TokenAuthenticator
 from clickproof.store.activities import ActivityStore
 from clickproof.store.catalog import CatalogStore
@@ -65,6 +66,7 @@ class System:
     retention: RetentionService
     # export.succeeded / export.failed / schedule.fired: append listeners (domain/job_events.py)
     events: JobEventHub
+    tenancy: TenancyService
     running: list[str] = field(default_factory=list)
 
     @property
@@ -185,4 +187,5 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
         firing=firing,
         retention=retention,
         events=events,
+        tenancy=TenancyService(engine, tenants),
     )

@@ -140,3 +140,15 @@ def error_body(exc: ClickproofError) -> dict[str, object]:
         "field": exc.field,
         "errors": [_problem(p) for p in exc.problems],
     }
+
+
+class IdsExhaustedError(ClickproofError):
+    """Every try at a fresh id met a taken one (concurrent creations kept winning)."""
+
+    code = "busy"
+    kind = "conflict"
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"could not give the new {what} an id: every id tried was taken meanwhile; try again"
+        )

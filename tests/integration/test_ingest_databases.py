@@ -183,10 +183,10 @@ def test_keys_and_kinds_of_a_rolled_back_write_are_recorded_again(system: System
         raise RuntimeError("the transaction fails after the fields were written")
     assert (Family.CUSTOM, "tier") not in system.activities.family_kinds(demo.site_id)
     with system.engine.begin() as conn:
-        system.activities.record_fields(conn, [row])
+        system.activities.record_fields(conn, [row], {demo.site_id: 0})
     assert system.activities.family_kinds(demo.site_id)[(Family.CUSTOM, "tier")] == {"number"}
     with system.engine.begin() as conn:  # known now: nothing to write
-        system.activities.record_fields(conn, [row])
+        system.activities.record_fields(conn, [row], {demo.site_id: 0})
         assert "clickproof.pending_fields" not in conn.info
 
 

@@ -20,6 +20,7 @@ from clickproof.api.error_handlers import install_error_handlers
 from clickproof.api.http_hygiene import HttpHygieneMiddleware
 from clickproof.api.routes_activity import build_activity_router
 from clickproof.api.routes_activity_api import build_activity_api_router
+from clickproof.api.routes_admin import build_admin_router
 from clickproof.api.routes_catalog import build_catalog_router
 from clickproof.api.routes_evidence import build_evidence_router
 from clickproof.api.routes_exports import build_export_router
@@ -63,6 +64,7 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
     app.include_router(build_catalog_router(system))
     app.include_router(build_activity_api_router(system))
     app.include_router(build_site_router(system))
+    app.include_router(build_admin_router(system))
 
     # Interactive API docs from the Swagger UI files shipped in a Python package: no CDN, so the
     # page works on a machine without internet access.

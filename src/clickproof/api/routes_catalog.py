@@ -26,6 +26,7 @@ from clickproof.domain.strict_int import ascii_int
 from clickproof.errors import ValidationError
 from clickproof.services.tokens import Permission
 from clickproof.store.tables import contracts, erasures, groups, signers, versions
+from clickproof.store.tenants import Site
 
 READ = Permission.CATALOG_READ
 WRITE = Permission.CATALOG_WRITE
@@ -62,8 +63,8 @@ def build_catalog_router(system: System) -> APIRouter:
     created = {201: {"description": "Created."}, **error_responses(400, 401, 403, 413, 415)}
     read = {200: {"description": "OK."}, **error_responses(400, 401, 403, 404)}
 
-    def contract_wire(site_rows: list[Any]) -> list[dict[str, Any]]:
-        latest = catalog.latest_versions([r.id for r in site_rows])
+    def contract_wire(site: Site, site_rows: list[Any]) -> list[dict[str, Any]]:
+        latest = catalog.latest_versions(site, [r.id for r in site_rows])
         return [contract_to_wire(r, latest[r.id]) for r in site_rows]
 
     @router.post(
@@ -76,14 +77,14 @@ def build_catalog_router(system: System) -> APIRouter:
     async def create_contract(request: Request) -> JSONResponse:
         _p, site = authorize(system, request, WRITE)
         row = catalog.create_contract(site, await read_json_body(request))
-        return JSONResponse(contract_wire([row])[0], status_code=201)
+        return JSONResponse(contract_wire(site, [row])[0], status_code=201)
 
     @router.get(
         "/contracts", summary="List contracts", responses=read, openapi_extra={"parameters": PAGE_PARAMS}
     )
     def list_contracts(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, READ)
-        return listing(request, site.id, contracts, contract_wire)
+        return listing(request, site.id, contracts, lambda rows: contract_wire(site, rows))
 
     @router.get(
         "/contracts/{id}",
@@ -93,7 +94,7 @@ def build_catalog_router(system: System) -> APIRouter:
     )
     def get_contract(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, READ)
-        return contract_wire([catalog.contract(site, _id_param(request))])[0]
+        return contract_wire(site, [catalog.contract(site, _id_param(request))])[0]
 
     @router.post(
         "/contracts/{id}/versions",

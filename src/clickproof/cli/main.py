@@ -1,4 +1,4 @@
-"""The `clickproof` command: serve, demo, token, export, migrate."""
+"""The `clickproof` command: serve, worker, demo, migrate, account, site, token, export, import, …"""
 
 from __future__ import annotations
 
@@ -14,19 +14,21 @@ from clickproof.cli.ingest_commands import erase_signer_command, import_command,
 from clickproof.cli.key_commands import keys_app
 from clickproof.cli.schedule_commands import hold_app, schedule_app
 from clickproof.cli.site_commands import site_app
+from clickproof.cli.tenancy_commands import account_app, site_create, token_app
 from clickproof.cli.verify_command import verify
 from clickproof.config import load_settings
 
 app = typer.Typer(
     help="clickproof: clickwrap evidence: recording and exports.", no_args_is_help=True, add_completion=False
 )
-token_app = typer.Typer(help="Issue and revoke API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+app.add_typer(account_app, name="account")
 app.add_typer(export_app, name="export")
 app.add_typer(site_app, name="site")
 app.add_typer(keys_app, name="keys")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(hold_app, name="hold")
+site_app.command("create")(site_create)
 app.command()(verify)
 
 
@@ -152,65 +154,5 @@ def demo(
             f"({system.activities.count(result.site_id)} in all)"
         )
         typer.echo(result.token)
-    finally:
-        system.close()
-
-
-@token_app.command("create")
-def token_create(
-    account: Annotated[int, typer.Option(help="Account id.")],
-    site: Annotated[list[int], typer.Option(help="Allowed site id; the first is the default. Repeat.")],
-    email: Annotated[str, typer.Option(help="User the token acts as (created if new).")],
-    permission: Annotated[list[str] | None, typer.Option(help="Permission; repeat. Default: all.")] = None,
-    label: Annotated[str, typer.Option(help="A note to recognize the token by.")] = "",
-) -> None:
-    """Issue a token; it is printed once and stored only as a hash."""
-    from clickproof.bootstrap import build_system
-    from clickproof.domain.timestamps import utc_now
-    from clickproof.services.tokens import ALL_PERMISSIONS, issue_token
-
-    permissions = permission or list(ALL_PERMISSIONS)
-    unknown = [p for p in permissions if p not in ALL_PERMISSIONS]
-    if unknown:
-        raise typer.BadParameter(f"unknown permission(s) {unknown}; known: {list(ALL_PERMISSIONS)}")
-    system = build_system(load_settings())
-    try:
-        allowed = {s.id for s in system.tenants.account_sites(account)}
-        if not site or any(s not in allowed for s in site):
-            raise typer.BadParameter(f"sites must belong to account {account}: {sorted(allowed)}")
-        with system.engine.begin() as conn:
-            user_id = system.tenants.find_user(conn, account, email)
-            if user_id is None:
-                user_id = system.tenants.create_user(
-                    conn, account_id=account, email=email, name=email, now=utc_now()
-                )
-            token = issue_token(
-                system.tenants,
-                conn,
-                user_id=user_id,
-                account_id=account,
-                default_site_id=site[0],
-                site_ids=site,
-                permissions=permissions,
-                label=label,
-            )
-        typer.echo(token)
-    finally:
-        system.close()
-
-
-@token_app.command("revoke")
-def token_revoke(token: Annotated[str, typer.Argument(help="The token, or its public id.")]) -> None:
-    """Revoke a token: every request and download link made with it stops working."""
-    from clickproof.bootstrap import build_system
-    from clickproof.domain.timestamps import utc_now
-
-    public_id = token.split("_")[1] if token.startswith("cp_") else token
-    system = build_system(load_settings())
-    try:
-        if not system.tenants.revoke_token(public_id, utc_now()):
-            typer.echo("no active token with that id", err=True)
-            raise typer.Exit(1)
-        typer.echo(f"token {public_id} revoked")
     finally:
         system.close()

@@ -1,5 +1,6 @@
 """`clickproof site origins`: which web pages may call a site's Activity API (CORS);
-`clickproof site retention`: how long a site's export files are kept."""
+`clickproof site retention`: how long a site's export files are kept. (`site create` is in
+cli/tenancy_commands.py.)"""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import typer
 from clickproof.config import load_settings
 from clickproof.domain.origins import parse_origin
 
-site_app = typer.Typer(help="Site settings.", no_args_is_help=True)
+site_app = typer.Typer(help="Sites: create them, set their settings.", no_args_is_help=True)
 
 
 @site_app.command("origins")

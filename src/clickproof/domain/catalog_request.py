@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from clickproof.domain.body_fields import json_object, positive_id, text_field
 from clickproof.domain.object_id import is_object_id
 from clickproof.domain.timestamps import parse_instant
 from clickproof.errors import ValidationError
@@ -51,40 +52,8 @@ class ErasureInput:
     reason: str
 
 
-def _object(body: object, allowed: tuple[str, ...]) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise ValidationError("the request body must be a JSON object", code="invalid_body")
-    unknown = [k for k in body if k not in allowed]
-    if unknown:
-        raise ValidationError(
-            f"unknown field {unknown[0][:40]!r}; allowed fields: {', '.join(allowed)}",
-            field=unknown[0][:40],
-            code="unknown_field",
-        )
-    return body
-
-
-def _text(body: dict[str, Any], name: str, limit: int, *, required: bool = True) -> str | None:
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise ValidationError(f"{name} is required", field=name, code="missing_field")
-        return None
-    if not isinstance(value, str) or not value.strip() or len(value) > limit or "\x00" in value:
-        raise ValidationError(
-            f"{name} must be text of 1 to {limit} characters", field=name, code="invalid_type"
-        )
-    return value
-
-
-def _id(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
-        raise ValidationError(f"{name} must be a positive whole number", field=name, code="invalid_type")
-    return value
-
-
 def _key(body: dict[str, Any]) -> str:
-    key = _text(body, "key", 200)
+    key = text_field(body, "key", 200)
     assert key is not None
     if not _KEY.match(key):
         raise ValidationError(
@@ -96,15 +65,15 @@ def _key(body: dict[str, Any]) -> str:
 
 
 def parse_contract(body: object) -> ContractInput:
-    data = _object(body, ("title", "key", "id"))
-    title = _text(data, "title", 500)
+    data = json_object(body, ("title", "key", "id"))
+    title = text_field(data, "title", 500)
     assert title is not None
-    return ContractInput(title, _key(data), None if data.get("id") is None else _id(data["id"], "id"))
+    return ContractInput(title, _key(data), None if data.get("id") is None else positive_id(data["id"], "id"))
 
 
 def parse_version(body: object) -> VersionInput:
-    data = _object(body, ("title", "body", "id", "effective_time", "merge_fields", "publish"))
-    text = _text(data, "body", 2_000_000)
+    data = json_object(body, ("title", "body", "id", "effective_time", "merge_fields", "publish"))
+    text = text_field(data, "body", 2_000_000)
     assert text is not None
     version_id = data.get("id")
     if version_id is not None and (not isinstance(version_id, str) or not is_object_id(version_id)):
@@ -119,7 +88,7 @@ def parse_version(body: object) -> VersionInput:
         raise ValidationError("publish must be true or false", field="publish", code="invalid_type")
     effective = data.get("effective_time")
     return VersionInput(
-        _text(data, "title", 500, required=False),
+        text_field(data, "title", 500, required=False),
         text,
         version_id,
         None if effective is None else parse_instant(effective, "effective_time"),
@@ -129,23 +98,23 @@ def parse_version(body: object) -> VersionInput:
 
 
 def parse_group(body: object) -> GroupInput:
-    data = _object(body, ("key", "title", "contracts"))
-    title = _text(data, "title", 500)
+    data = json_object(body, ("key", "title", "contracts"))
+    title = text_field(data, "title", 500)
     assert title is not None
     contracts = data.get("contracts")
     if not isinstance(contracts, list) or not contracts or len(contracts) > 50:
         raise ValidationError(
             "contracts must be an array of 1 to 50 contract ids", field="contracts", code="invalid_type"
         )
-    ids = [_id(c, f"contracts[{i}]") for i, c in enumerate(contracts)]
+    ids = [positive_id(c, f"contracts[{i}]") for i, c in enumerate(contracts)]
     if len(set(ids)) != len(ids):
         raise ValidationError("contracts names a contract twice", field="contracts", code="invalid_type")
     return GroupInput(_key(data), title, ids)
 
 
 def parse_signer(body: object) -> SignerInput:
-    data = _object(body, ("signer_id", "properties"))
-    signer_id = _text(data, "signer_id", 1024)
+    data = json_object(body, ("signer_id", "properties"))
+    signer_id = text_field(data, "signer_id", 1024)
     assert signer_id is not None
     properties = data.get("properties") or {}
     if not isinstance(properties, dict):
@@ -154,8 +123,8 @@ def parse_signer(body: object) -> SignerInput:
 
 
 def parse_erasure(body: object) -> ErasureInput:
-    data = _object(body, ("signer_id", "reason"))
-    signer_id = _text(data, "signer_id", 1024)
-    reason = _text(data, "reason", 2000)
+    data = json_object(body, ("signer_id", "reason"))
+    signer_id = text_field(data, "signer_id", 1024)
+    reason = text_field(data, "reason", 2000)
     assert signer_id is not None and reason is not None
     return ErasureInput(signer_id, reason)

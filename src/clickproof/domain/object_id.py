@@ -4,7 +4,9 @@ bytes from the operating system's CSPRNG for every id.
 Ids sort by the second they were made in, as Ironclad's do; within a second their order is
 random. No id can be guessed from another: a tenant that sees the ids its sends return cannot
 claim the ids another tenant's sends will get (an import with caller-chosen ids could otherwise
-make those sends fail)."""
+make those sends fail). Ids a caller may choose are unique per site (docs/adr/0017), so another
+tenant's ids cannot collide with this site's at all; a server-made id that meets a taken one
+(astronomically unlikely) is replaced by a fresh one, up to ID_ATTEMPTS times."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import secrets
 import time
 
 OBJECT_ID_PATTERN = re.compile(r"^[0-9a-f]{24}$")
+ID_ATTEMPTS = 8  # fresh ids tried when the one picked is taken
 
 
 def new_object_id(at: float | None = None) -> str:

@@ -46,7 +46,11 @@ def related_parts(name: str) -> tuple[ColumnElement[Any], Table, ColumnElement[A
 def related_value(name: str) -> ColumnElement[Any]:
     """The related attribute of each activity as a correlated scalar subquery (for ORDER BY)."""
     reference, table, column = related_parts(name)
-    return select(column).where(table.c.id == reference).scalar_subquery()
+    return (
+        select(column)
+        .where(table.c.site_id == activities.c.site_id, table.c.id == reference)
+        .scalar_subquery()
+    )
 
 
 def collated_text(expression: ColumnElement[Any], dialect_name: str) -> ColumnElement[Any]:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Table, and_, false, func, literal, not_, or_, select, true
+from sqlalchemy import BigInteger, Table, and_, false, func, literal, not_, or_, select, true, tuple_
 from sqlalchemy.sql.elements import ColumnElement, False_
 
 from clickproof.domain.fields import FAMILY_COLUMN, RELATED_BY_NAME, Family, FieldType
@@ -203,6 +203,8 @@ def _json_compare(target: JsonView, op: Op, value: Any, dialect_name: str) -> Co
 def _in_table(
     reference: ColumnElement[Any], table: Table, condition: ColumnElement[bool]
 ) -> ColumnElement[bool]:
+    """The activity's reference names a row of `table` matching `condition`, of its own site:
+    contract and version ids are unique per site only (docs/adr/0017)."""
     if isinstance(condition, False_):
         return false()
-    return reference.in_(select(table.c.id).where(condition))
+    return tuple_(activities.c.site_id, reference).in_(select(table.c.site_id, table.c.id).where(condition))

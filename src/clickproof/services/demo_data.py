@@ -19,6 +19,7 @@ from clickproof.domain.activity import Activity
 from clickproof.domain.timestamps import utc_now
 from clickproof.services.tokens import ALL_PERMISSIONS, issue_token
 from clickproof.store.activities import ActivityStore
+from clickproof.store.catalog import CatalogStore
 from clickproof.store.tables import contracts, groups, signers, versions
 from clickproof.store.tenants import TenantStore
 
@@ -186,16 +187,16 @@ def _contracts(conn: Connection, site_id: int, now: datetime) -> dict[int, list[
             select(contracts.c.id).where(contracts.c.site_id == site_id, contracts.c.key == key)
         ).first()
         if row is None:
-            contract_id = conn.execute(
-                insert(contracts)
-                .returning(contracts.c.id)
-                .values(
+            contract_id = CatalogStore.next_id(conn, contracts, site_id)
+            conn.execute(
+                insert(contracts).values(
+                    id=contract_id,
                     site_id=site_id,
                     title=title,
                     key=key,
                     created_time=now - timedelta(days=400),
                 )
-            ).scalar_one()
+            )
             for number in (1, 2, 3):
                 published = now - timedelta(days=400 - 150 * (number - 1) + index)
                 conn.execute(
@@ -219,7 +220,7 @@ def _contracts(conn: Connection, site_id: int, now: datetime) -> dict[int, list[
             contract_id = row.id
         rows = conn.execute(
             select(versions.c.id, versions.c.version_number)
-            .where(versions.c.contract_id == contract_id)
+            .where(versions.c.site_id == site_id, versions.c.contract_id == contract_id)
             .order_by(versions.c.version_number)
         ).all()
         result[int(contract_id)] = [(r.id, r.version_number) for r in rows]

@@ -45,7 +45,6 @@ DEFAULT_BATCH_ROWS = 10_000
 IN_PROCESS_ROWS = 20_000  # rows of a file validated here; a bigger file's others in child processes
 POOL_BATCH_ROWS = 2_000
 POOL_IN_FLIGHT = 4
-FOREIGN_CHECK_ROWS = 5_000
 csv.field_size_limit(16 * 1024 * 1024)
 
 
@@ -253,7 +252,6 @@ class ImportService:
         chain, in file order."""
         problems: list[FieldProblem] = []
         seen: set[str] = set()
-        pending: list[tuple[int, str]] = []
         count = 0
 
         def add(line: int, error: RowError) -> None:
@@ -261,13 +259,6 @@ class ImportService:
                 problems.append(
                     FieldProblem("invalid_row", error.field, f"line {line}: {error.message}", line)
                 )
-
-        def check_foreign() -> None:
-            owners = self.store.owners([i for _, i in pending])
-            for line, activity_id in pending:
-                if activity_id in owners and owners[activity_id] != site.id:
-                    add(line, RowError("id", f"activity {activity_id} belongs to another site"))
-            pending.clear()
 
         for line, row in self._rows(opener, fmt, site, site_catalog):
             count += 1
@@ -281,11 +272,6 @@ class ImportService:
             seen.add(activity_id)
             if not problems:  # once a row is invalid nothing is written: stop keeping rows
                 valid.append(row)
-            pending.append((line, activity_id))
-            if len(pending) >= FOREIGN_CHECK_ROWS:
-                check_foreign()
-        if pending:
-            check_foreign()
         if problems:
             first = problems[0]
             raise ImportRejectedError(
@@ -300,9 +286,9 @@ class ImportService:
         """One atomic batch: lock the chain, drop rows stored already, append the rest."""
         with self.engine.begin() as conn:
             chain.lock_head(conn, site.id, utc_now())
-            existing = self.store.existing_ids(conn, [p.activity_id for p in batch])
+            existing = self.store.existing_ids(conn, site.id, [p.activity_id for p in batch])
             fresh = [p for p in batch if p.activity_id not in existing]
-            return self.store.insert_many(conn, fresh) if fresh else 0
+            return self.store.insert_many(conn, fresh, ids_checked=True) if fresh else 0
 
 
 def _activity(account_id: int, site_id: int, row: ImportRow, version_number: int, now: datetime) -> Activity:

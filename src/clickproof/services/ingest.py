@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Engine
@@ -15,14 +15,14 @@ from clickproof.domain import limits
 from clickproof.domain.activity import Activity
 from clickproof.domain.fields import Family
 from clickproof.domain.load_request import LoadRequest
-from clickproof.domain.object_id import new_object_id
+from clickproof.domain.object_id import ID_ATTEMPTS, new_object_id
 from clickproof.domain.send_request import LookupRequest, SendRequest
 from clickproof.domain.timestamps import format_instant, utc_now
-from clickproof.errors import NotFoundError, ValidationError
+from clickproof.errors import IdsExhaustedError, NotFoundError, ValidationError
 from clickproof.evidence.presented_html import html_sha256, presented_html
 from clickproof.services.catalog_cache import CatalogCache, SiteCatalog
 from clickproof.services.group_commit import GroupCommitter, WriteItem
-from clickproof.store.activities import ActivityStore
+from clickproof.store.activities import ActivityIdTakenError, ActivityStore
 from clickproof.store.catalog import CatalogStore, SignerWrite
 from clickproof.store.renders import PresentedContract, Render, RenderStore
 from clickproof.store.tenants import TenantStore
@@ -224,7 +224,14 @@ class IngestService:
             for contract_id, version_id, version_number in resolved
         ]
         # Sends of one process share write transactions (services/group_commit).
-        self.committer.submit(WriteItem(signer_writes, batch_rows))
+        for _attempt in range(ID_ATTEMPTS):
+            try:
+                self.committer.submit(WriteItem(signer_writes, batch_rows))
+                break
+            except ActivityIdTakenError:  # astronomically unlikely: the same write, fresh ids
+                batch_rows = [replace(a, id=new_object_id(now.timestamp())) for a in batch_rows]
+        else:
+            raise IdsExhaustedError("activity")
         return SendResult(batch, [a.id for a in batch_rows], format_instant(now), list(request.warnings))
 
     def _check_site_keys(self, site_id: int, custom: dict[str, Any], render: dict[str, Any]) -> None:
@@ -318,7 +325,7 @@ class IngestService:
             request.test_mode,
             now,
         )
-        self.renders.add(render)
+        render = self.renders.add(render)  # under a fresh id if its own was taken
         return {
             "id": group_id,
             "group": group_id,

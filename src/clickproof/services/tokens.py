@@ -13,9 +13,9 @@ from enum import StrEnum
 
 from sqlalchemy import Connection
 
-from clickproof.domain.timestamps import utc_now
+from clickproof.domain.timestamps import format_instant, utc_now
 from clickproof.errors import ForbiddenError, UnauthenticatedError
-from clickproof.store.tenants import Site, TenantStore
+from clickproof.store.tenants import Site, TenantStore, TokenRecord
 
 TOKEN_PREFIX = "cp"  # noqa: S105 - the public prefix, not a secret
 _TOKEN_SHAPE = re.compile(r"^cp_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
@@ -29,9 +29,14 @@ class Permission(StrEnum):
     CATALOG_READ = "catalog:read"
     CATALOG_WRITE = "catalog:write"
     SIGNERS_ERASE = "signers:erase"
+    # Administration of the installation: accounts, sites and tokens of every account
+    # (/v1.1/admin/…). Never part of a token unless asked for by name.
+    ADMIN = "admin"
 
 
-ALL_PERMISSIONS = tuple(p.value for p in Permission)
+# Every permission on a tenant's own sites: what a token gets when none are named.
+ALL_PERMISSIONS = tuple(p.value for p in Permission if p is not Permission.ADMIN)
+KNOWN_PERMISSIONS = tuple(p.value for p in Permission)
 
 
 @dataclass(frozen=True)
@@ -89,19 +94,44 @@ class TokenAuthenticator:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise UnauthenticatedError("malformed Authorization header (expected 'Bearer <token>')")
-        principal = self.principal_for(token.strip())
+        record = self._record_for(token.strip())
+        if record is None:
+            raise UnauthenticatedError("invalid, expired or revoked token")
+        # Only the holder of the secret learns why a genuine token stopped working.
+        if record.revoked_time is not None:
+            raise UnauthenticatedError(
+                f"this token was revoked at {format_instant(record.revoked_time)}", code="token_revoked"
+            )
+        if record.expires_time is not None and record.expires_time <= utc_now():
+            raise UnauthenticatedError(
+                f"this token expired at {format_instant(record.expires_time)}; ask for a new one",
+                code="token_expired",
+            )
+        principal = self.principal_by_id(record.id)
         if principal is None:
             raise UnauthenticatedError("invalid, expired or revoked token")
         return principal
 
     def principal_for(self, token: str) -> Principal | None:
+        record = self._record_for(token)
+        return None if record is None else self.principal_by_id(record.id)
+
+    def _record_for(self, token: str) -> TokenRecord | None:
+        """The stored token whose secret `token` carries, valid or not."""
         match = _TOKEN_SHAPE.match(token)
         if not match:
             return None
         record = self.tenants.token_by_public_id(match.group(1))
         if record is None or not hmac.compare_digest(record.secret_hash, _hash(match.group(2))):
             return None
-        return self.principal_by_id(record.id)
+        return record
+
+    @staticmethod
+    def require_admin(principal: Principal) -> None:
+        if Permission.ADMIN.value not in principal.permissions:
+            raise ForbiddenError(
+                f"this token lacks the permission {Permission.ADMIN.value!r}", code="permission_denied"
+            )
 
     def principal_by_id(self, token_id: int) -> Principal | None:
         """The token's principal if it is still valid (not revoked, not expired)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, event, func, select
@@ -13,75 +13,142 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from clickproof.domain.activity import Activity
 from clickproof.domain.fields import Family
+from clickproof.domain.timestamps import utc_now
 from clickproof.store import chain
 from clickproof.store.tables import activities, field_keys, field_kinds
 
 _PENDING_FIELDS = "clickproof.pending_fields"
 
 
+class ActivityIdTakenError(Exception):
+    """Activity ids the site holds already: the write is refused before anything is written, and
+    the caller tries again under fresh ids (sends) or skips them (imports)."""
+
+    def __init__(self, site_id: int, ids: set[str]) -> None:
+        super().__init__(f"site {site_id} holds {len(ids)} of the activity ids already")
+        self.site_id = site_id
+        self.ids = ids
+
+
 class ActivityStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        # Keys and kinds known to be recorded (learnt on commit): most writes bring none new, and
-        # then cost no statement.
-        self._recorded: set[tuple[Any, ...]] = set()
+        # Keys and kinds known to be recorded (learnt on commit), per site and for one catalogue
+        # epoch of the site (an erasure raises it and may remove keys): most writes bring none
+        # new, and then cost no statement.
+        self._recorded: dict[int, tuple[int, set[tuple[str, ...]]]] = {}
         self._recorded_lock = threading.Lock()
 
-    def insert_many(self, conn: Connection, batch: Iterable[Activity | chain.PreparedActivity]) -> int:
+    def insert_many(
+        self,
+        conn: Connection,
+        batch: Iterable[Activity | chain.PreparedActivity],
+        *,
+        ids_checked: bool = False,
+    ) -> int:
         """The one write path: append activities to their sites' hash chains (in the caller's
-        transaction) and record the JSON keys they bring into the site's catalogue."""
-        return len(self.append(conn, batch))
+        transaction) and record the JSON keys they bring into the site's catalogue. Raises
+        ActivityIdTakenError, writing nothing, when the site holds one of the ids already
+        (`ids_checked`: the caller checked under the site's chain lock)."""
+        return len(self.append(conn, batch, ids_checked=ids_checked))
 
     def append(
-        self, conn: Connection, batch: Iterable[Activity | chain.PreparedActivity]
+        self,
+        conn: Connection,
+        batch: Iterable[Activity | chain.PreparedActivity],
+        *,
+        ids_checked: bool = False,
     ) -> list[chain.PreparedActivity]:
-        rows = chain.append(conn, batch)
-        self.record_fields(conn, ((row.site_id, row.fields) for row in rows))
+        heads: dict[int, chain.ChainHead] = {}
+        items = list(batch)
+        if not ids_checked:
+            self._refuse_taken_ids(conn, items)
+        rows = chain.append(conn, items, heads)
+        epochs = {site_id: head.catalog_epoch for site_id, head in heads.items()}
+        self.record_fields(conn, ((row.site_id, row.fields) for row in rows), epochs)
         return rows
 
     def record_fields(
-        self, conn: Connection, rows: Iterable[tuple[int, Iterable[tuple[str, str, str | None]]]]
+        self,
+        conn: Connection,
+        rows: Iterable[tuple[int, Iterable[tuple[str, str, str | None]]]],
+        epochs: Mapping[int, int] | None = None,
     ) -> None:
         """Record the JSON keys of stored rows in their site's catalogue, and the kinds of their
-        JSON family values: (site id, chain.family_fields of the row) for each row."""
-        keys: set[tuple[int, str, str]] = set()
-        kinds: set[tuple[int, str, str, str]] = set()
+        JSON family values: (site id, chain.family_fields of the row) for each row; `epochs`:
+        each site's catalogue epoch as read under its chain lock in this transaction (a site
+        without one is written without consulting or feeding the memory of recorded keys)."""
+        epochs = epochs or {}
+        found: dict[int, set[tuple[str, ...]]] = {}
         for site_id, fields in rows:
+            entries = found.setdefault(site_id, set())
             for family, key, kind in fields:
-                keys.add((site_id, family, key))
+                entries.add((family, key))
                 if kind is not None:
-                    kinds.add((site_id, family, key, kind))
+                    entries.add((family, key, kind))
+        new: dict[int, set[tuple[str, ...]]] = {}
         with self._recorded_lock:
-            keys -= self._recorded
-            kinds -= self._recorded
+            for site_id, entries in found.items():
+                epoch, known = self._recorded.get(site_id, (-1, set()))
+                fresh = entries - known if epoch == epochs.get(site_id, -2) else entries
+                if fresh:
+                    new[site_id] = fresh
+        keys = sorted((s, e[0], e[1]) for s, entries in new.items() for e in entries if len(e) == 2)
+        kinds = sorted((s, e[0], e[1], e[2]) for s, entries in new.items() for e in entries if len(e) == 3)
         if keys:
-            _insert_new(conn, field_keys, [{"site_id": s, "family": f, "key": k} for s, f, k in sorted(keys)])
+            _insert_new(conn, field_keys, [{"site_id": s, "family": f, "key": k} for s, f, k in keys])
         if kinds:
             _insert_new(
                 conn,
                 field_kinds,
-                [{"site_id": s, "family": f, "key": k, "kind": t} for s, f, k, t in sorted(kinds)],
+                [{"site_id": s, "family": f, "key": k, "kind": t} for s, f, k, t in kinds],
             )
-        if keys or kinds:
-            conn.info.setdefault(_PENDING_FIELDS, []).append((self, keys | kinds))
+        if new:
+            pending = conn.info.setdefault(_PENDING_FIELDS, [])
+            pending.extend(
+                (self, site_id, epochs[site_id], entries)
+                for site_id, entries in new.items()
+                if site_id in epochs
+            )
+
+    def _refuse_taken_ids(self, conn: Connection, items: list[Activity | chain.PreparedActivity]) -> None:
+        """Under each site's chain lock, before anything is written: a taken id stops the batch.
+        SQLite's key would refuse it too; PostgreSQL's partitioned key holds created_time as
+        well, so only this check keeps (site, id) unique there."""
+        by_site: dict[int, list[str]] = {}
+        for item in items:
+            activity_id = item.activity_id if isinstance(item, chain.PreparedActivity) else item.id
+            by_site.setdefault(item.site_id, []).append(activity_id)
+        now = utc_now()
+        for site_id in sorted(by_site):  # the chain's lock order
+            chain.lock_head(conn, site_id, now)
+            taken = self.existing_ids(conn, site_id, by_site[site_id])
+            if taken:
+                raise ActivityIdTakenError(site_id, taken)
 
     def new_key_count(self, site_id: int, family: Family, keys: Iterable[str]) -> tuple[int, int]:
         """(how many of `keys` the site's `family` has not recorded, how many it has): no
         statement when this process knows every key already."""
-        unknown = [k for k in keys if (site_id, family.value, k) not in self._recorded]
+        with self._recorded_lock:
+            known = self._recorded.get(site_id, (-1, set()))[1]
+            unknown = [k for k in keys if (family.value, k) not in known]
         if not unknown:
             return 0, 0
         with self.engine.connect() as conn:
             where = (field_keys.c.site_id == site_id) & (field_keys.c.family == family.value)
-            known = set(
+            stored = set(
                 conn.execute(select(field_keys.c.key).where(where, field_keys.c.key.in_(unknown))).scalars()
             )
             total = int(conn.execute(select(func.count()).select_from(field_keys).where(where)).scalar_one())
-        return len(set(unknown) - known), total
+        return len(set(unknown) - stored), total
 
-    def _learn(self, recorded: set[tuple[Any, ...]]) -> None:
+    def _learn(self, site_id: int, epoch: int, recorded: set[tuple[str, ...]]) -> None:
         with self._recorded_lock:
-            self._recorded |= recorded
+            known_epoch, known = self._recorded.get(site_id, (-1, set()))
+            if epoch > known_epoch:
+                self._recorded[site_id] = (epoch, set(recorded))
+            elif epoch == known_epoch:
+                known |= recorded
 
     def family_keys(self, site_id: int, family: Family) -> list[str]:
         """Keys seen in one family of a site's activities, sorted: the columns of `custom_all`."""
@@ -108,27 +175,23 @@ class ActivityStore:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
-    def existing_ids(self, conn: Connection, ids: Sequence[str]) -> set[str]:
-        """Which of these activity ids are stored already (in any site: ids are global)."""
+    def existing_ids(self, conn: Connection, site_id: int, ids: Sequence[str]) -> set[str]:
+        """Which of these activity ids the site has stored already (ids are unique per site)."""
         found: set[str] = set()
         if conn.dialect.name == "postgresql":
             # Partitions just filled by COPY have no statistics yet: the planner would scan them
-            # whole for every probe. The id index answers in microseconds; use it.
+            # whole for every probe. The key's index answers in microseconds; use it.
             conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
-            found.update(conn.execute(select(activities.c.id).where(activities.c.id.in_(chunk))).scalars())
+            found.update(
+                conn.execute(
+                    select(activities.c.id).where(activities.c.site_id == site_id, activities.c.id.in_(chunk))
+                ).scalars()
+            )
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET LOCAL enable_seqscan = DEFAULT")
         return found
-
-    def owners(self, ids: Sequence[str]) -> dict[str, int]:
-        """activity id → its site, for the ids that are stored."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(activities.c.id, activities.c.site_id).where(activities.c.id.in_(list(ids)))
-            )
-            return {str(r.id): int(r.site_id) for r in rows}
 
     def get(self, site_id: int, activity_id: str) -> Any | None:
         with self.engine.connect() as conn:
@@ -180,8 +243,8 @@ def _insert_new(conn: Connection, table: Table, values: list[dict[str, Any]]) ->
 
 @event.listens_for(Engine, "commit")
 def _learn_committed_fields(conn: Connection) -> None:
-    for store, recorded in conn.info.pop(_PENDING_FIELDS, []):
-        store._learn(recorded)
+    for store, site_id, epoch, recorded in conn.info.pop(_PENDING_FIELDS, []):
+        store._learn(site_id, epoch, recorded)
 
 
 @event.listens_for(Engine, "rollback")

@@ -83,13 +83,13 @@ class CatalogStore:
             group_rows = conn.execute(select(groups).where(groups.c.site_id == site.id)).all()
         return site, contract_ids, list(version_rows), list(group_rows)
 
-    def version_rows(self, contract_ids: Sequence[int]) -> list[Any]:
-        """Versions of these contracts, oldest first (id, contract_id, status)."""
+    def version_rows(self, site_id: int, contract_ids: Sequence[int]) -> list[Any]:
+        """Versions of these contracts of the site, oldest first (id, contract_id, status)."""
         with self.engine.connect() as conn:
             return list(
                 conn.execute(
                     select(versions.c.id, versions.c.contract_id, versions.c.status)
-                    .where(versions.c.contract_id.in_(list(contract_ids)))
+                    .where(versions.c.site_id == site_id, versions.c.contract_id.in_(list(contract_ids)))
                     .order_by(versions.c.version_number, versions.c.minor_version_number)
                 )
             )
@@ -109,7 +109,10 @@ class CatalogStore:
                 contracts.c.title.label("contract_title"),
                 contracts.c.key.label("contract_key"),
             )
-            .join(contracts, contracts.c.id == versions.c.contract_id)
+            .join(
+                contracts,
+                (contracts.c.site_id == versions.c.site_id) & (contracts.c.id == versions.c.contract_id),
+            )
             .where(versions.c.site_id == site_id, versions.c.id.in_(list(version_ids)))
         )
         with self.engine.connect() as conn:
@@ -148,16 +151,31 @@ class CatalogStore:
                 select(signers).where(signers.c.site_id == site_id, signers.c.signer_id == signer_id)
             ).first()
 
-    def next_version_number(self, conn: Connection, contract_id: int) -> int:
+    def next_version_number(self, conn: Connection, site_id: int, contract_id: int) -> int:
         current = conn.execute(
-            select(func.max(versions.c.version_number)).where(versions.c.contract_id == contract_id)
+            select(func.max(versions.c.version_number)).where(
+                versions.c.site_id == site_id, versions.c.contract_id == contract_id
+            )
         ).scalar_one()
         return int(current or 0) + 1
 
-    def publish(self, conn: Connection, version_id: str, now: datetime) -> None:
+    @staticmethod
+    def next_id(conn: Connection, table: Table, site_id: int) -> int:
+        """The id after the site's highest in `table` (contract ids are numbered per site; two
+        concurrent creations may pick the same one, and the loser tries again)."""
+        current = conn.execute(select(func.max(table.c.id)).where(table.c.site_id == site_id)).scalar_one()
+        return int(current or 0) + 1
+
+    def exists(self, conn: Connection, table: Table, site_id: int, **values: object) -> bool:
+        condition = table.c.site_id == site_id
+        for name, value in values.items():
+            condition = condition & (table.c[name] == value)
+        return conn.execute(select(table.c.site_id).where(condition).limit(1)).first() is not None
+
+    def publish(self, conn: Connection, site_id: int, version_id: str, now: datetime) -> None:
         conn.execute(
             update(versions)
-            .where(versions.c.id == version_id)
+            .where(versions.c.site_id == site_id, versions.c.id == version_id)
             .values(
                 status=PUBLISHED,
                 published_time=now,

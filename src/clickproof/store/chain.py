@@ -31,27 +31,38 @@ class ChainHead:
     site_id: int
     seq: int
     hash: str
+    # Raised by every signer erasure: the keys a process remembers as recorded in the site's
+    # field catalogue are valid for one epoch only (an erasure may remove keys from it).
+    catalog_epoch: int = 0
 
 
-def lock_head(conn: Connection, site_id: int, now: datetime) -> ChainHead:
+def lock_head(conn: Connection, site_id: int, now: datetime, *, with_epoch: bool = True) -> ChainHead:
     """Create the site's head if new and lock it until the transaction ends.
 
     One statement, a write either way: on PostgreSQL the conflicting update locks the row as
     `SELECT … FOR UPDATE` would; SQLite takes its database write lock with it. RETURNING gives
-    the head as it stands (the update changes nothing)."""
+    the head as it stands (the update changes nothing). `with_epoch=False`: for the migration
+    that chains old rows, which runs before the catalogue epoch exists."""
     values = {"site_id": site_id, "seq": 0, "hash": GENESIS, "updated_time": now}
     dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     statement = dialect_insert(chain_heads).values(values)
     upsert = statement.on_conflict_do_update(
         index_elements=[chain_heads.c.site_id], set_={"site_id": statement.excluded.site_id}
-    ).returning(chain_heads.c.seq, chain_heads.c.hash)
-    row = conn.execute(upsert).one()
-    return ChainHead(site_id, int(row.seq), str(row.hash))
+    )
+    if not with_epoch:
+        old = conn.execute(upsert.returning(chain_heads.c.seq, chain_heads.c.hash)).one()
+        return ChainHead(site_id, int(old.seq), str(old.hash))
+    row = conn.execute(
+        upsert.returning(chain_heads.c.seq, chain_heads.c.hash, chain_heads.c.catalog_epoch)
+    ).one()
+    return ChainHead(site_id, int(row.seq), str(row.hash), int(row.catalog_epoch))
 
 
 def read_head(conn: Connection, site_id: int) -> ChainHead | None:
     row = conn.execute(select(chain_heads).where(chain_heads.c.site_id == site_id)).first()
-    return None if row is None else ChainHead(site_id, int(row.seq), str(row.hash))
+    if row is None:
+        return None
+    return ChainHead(site_id, int(row.seq), str(row.hash), int(row.catalog_epoch))
 
 
 # Stored columns of an activity known before its place in the chain, then those of the link.
@@ -201,8 +212,13 @@ def chain_columns(activity: Activity, seq: int, prev: str) -> dict[str, Any]:
     return {k: row[k] for k in HASH_COLUMNS}
 
 
-def append(conn: Connection, batch: Iterable[Activity | PreparedActivity]) -> list[PreparedActivity]:
-    """Append activities to their sites' chains in this transaction; returns them prepared."""
+def append(
+    conn: Connection,
+    batch: Iterable[Activity | PreparedActivity],
+    heads: dict[int, ChainHead] | None = None,
+) -> list[PreparedActivity]:
+    """Append activities to their sites' chains in this transaction; returns them prepared.
+    `heads`, when given, receives each site's head as locked (before the append)."""
     dialect = conn.dialect.name
     by_site: dict[int, list[PreparedActivity]] = {}
     for item in batch:
@@ -212,6 +228,8 @@ def append(conn: Connection, batch: Iterable[Activity | PreparedActivity]) -> li
     stored: list[PreparedActivity] = []
     for site_id in sorted(by_site):  # a fixed lock order: two multi-site writers never deadlock
         head = lock_head(conn, site_id, now)
+        if heads is not None:
+            heads[site_id] = head
         seq, prev = head.seq, head.hash
         rows = []
         for prepared in by_site[site_id]:

@@ -15,7 +15,7 @@ def chain_unchained(conn: Connection) -> int:
     sites = conn.execute(select(activities.c.site_id).where(activities.c.chain_seq.is_(None)).distinct())
     done = 0
     for site_id in sorted(int(s) for s in sites.scalars()):
-        head = lock_head(conn, site_id, utc_now())
+        head = lock_head(conn, site_id, utc_now(), with_epoch=False)
         seq, prev = head.seq, head.hash
         rows = conn.execute(
             select(activities)
@@ -33,7 +33,7 @@ def chain_unchained(conn: Connection) -> int:
         if updates:
             conn.execute(
                 update(activities)
-                .where(activities.c.id == bindparam("b_id"))
+                .where(activities.c.site_id == site_id, activities.c.id == bindparam("b_id"))
                 .values({k: bindparam(k) for k in HASH_COLUMNS}),
                 updates,
             )

@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import Connection, func, insert, select, update
 
 from clickproof.domain.chain import sha256_hex
-from clickproof.store.tables import activities, erasures
+from clickproof.store.catalog_pruning import family_entries, prune_catalog
+from clickproof.store.chain import lock_head
+from clickproof.store.tables import activities, chain_heads, erasures
 
 
 def signer_hash(site_id: int, signer_id: str) -> str:
@@ -17,7 +19,18 @@ def signer_hash(site_id: int, signer_id: str) -> str:
 def erase_signer(
     conn: Connection, *, site_id: int, signer_id: str, requested_by: str, reason: str, now: datetime
 ) -> tuple[int, int]:
-    """Erase in this transaction; returns (erasure id, activities erased)."""
+    """Erase in this transaction; returns (erasure id, activities erased).
+
+    The site's chain lock is held from the start, so no write of the site runs between reading
+    which keys the signer brought and removing those no other activity has; the catalogue epoch
+    is raised with it, so every process forgets the keys it remembered as recorded."""
+    lock_head(conn, site_id, now)
+    conn.execute(
+        update(chain_heads)
+        .where(chain_heads.c.site_id == site_id)
+        .values(catalog_epoch=chain_heads.c.catalog_epoch + 1)
+    )
+    brought = family_entries(conn, site_id, signer_id)
     result = conn.execute(
         update(activities)
         .where(activities.c.site_id == site_id, activities.c.signer_id == signer_id)
@@ -31,6 +44,7 @@ def erase_signer(
         )
     )
     count = int(result.rowcount)
+    prune_catalog(conn, site_id, brought)
     erasure_id = conn.execute(
         insert(erasures)
         .returning(erasures.c.id)

@@ -37,8 +37,14 @@ _COLUMNS = (
 def _joined(where: ColumnElement[bool]) -> Select[Any]:
     joined = (
         activities.join(sites, sites.c.id == activities.c.site_id)
-        .join(contracts, contracts.c.id == activities.c.contract_id)
-        .join(versions, versions.c.id == activities.c.version_id)
+        .join(
+            contracts,
+            and_(contracts.c.site_id == activities.c.site_id, contracts.c.id == activities.c.contract_id),
+        )
+        .join(
+            versions,
+            and_(versions.c.site_id == activities.c.site_id, versions.c.id == activities.c.version_id),
+        )
         .outerjoin(groups, groups.c.id == activities.c.group_id)
         .outerjoin(
             signers,

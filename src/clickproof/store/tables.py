@@ -7,9 +7,11 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -79,22 +81,25 @@ api_tokens = Table(
     Column("revoked_time", UtcDateTime, nullable=True),
 )
 
+# Ids a caller may choose (contracts, versions, activities: imports keep Ironclad's ids) are unique
+# per site, never across sites (docs/adr/0017): another site's id is simply another id.
 contracts = Table(
     "contracts",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", Integer, nullable=False, autoincrement=False),  # per site: services/catalog.py
     Column("site_id", Integer, ForeignKey("sites.id"), nullable=False, index=True),
     Column("title", String(500), nullable=False),
     Column("key", String(200), nullable=False),
     Column("created_time", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("site_id", "id"),
     UniqueConstraint("site_id", "key"),
 )
 
 versions = Table(
     "versions",
     metadata,
-    Column("id", String(24), primary_key=True),
-    Column("contract_id", Integer, ForeignKey("contracts.id"), nullable=False, index=True),
+    Column("id", String(24), nullable=False),
+    Column("contract_id", Integer, nullable=False),
     Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
     Column("title", String(500), nullable=False),
     Column("body", Text, nullable=False),
@@ -106,7 +111,11 @@ versions = Table(
     Column("effective_time", UtcDateTime, nullable=True),
     Column("merge_fields", JsonDocument, nullable=False),
     Column("created_time", UtcDateTime, nullable=False),
-    UniqueConstraint("contract_id", "version_number", "minor_version_number"),
+    PrimaryKeyConstraint("site_id", "id"),
+    ForeignKeyConstraint(["site_id", "contract_id"], ["contracts.site_id", "contracts.id"]),
+    UniqueConstraint(
+        "site_id", "contract_id", "version_number", "minor_version_number", name="uq_versions_site_number"
+    ),
 )
 
 groups = Table(
@@ -135,14 +144,14 @@ signers = Table(
 activities = Table(
     "activities",
     metadata,
-    Column("id", String(24), primary_key=True),
+    Column("id", String(24), nullable=False),
     Column("uuid", String(64), nullable=False),
     Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
     Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
     Column("signer_id", String(1024), nullable=True),
     Column("group_id", Integer, ForeignKey("groups.id"), nullable=True),
-    Column("contract_id", Integer, ForeignKey("contracts.id"), nullable=False),
-    Column("version_id", String(24), ForeignKey("versions.id"), nullable=False),
+    Column("contract_id", Integer, nullable=False),
+    Column("version_id", String(24), nullable=False),
     Column("version_number", Integer, nullable=False),
     Column("event_type", String(32), nullable=False),
     Column("execution_method", String(32), nullable=True),
@@ -164,6 +173,11 @@ activities = Table(
     Column("chain_hash", String(64), nullable=True),
     Column("source", String(16), nullable=True),
     Column("erased_time", UtcDateTime, nullable=True),
+    # PostgreSQL: (site_id, id, created_time), as a partitioned table's key must hold the
+    # partition key; the write path checks (site_id, id) under the site's chain lock there.
+    PrimaryKeyConstraint("site_id", "id"),
+    ForeignKeyConstraint(["site_id", "contract_id"], ["contracts.site_id", "contracts.id"]),
+    ForeignKeyConstraint(["site_id", "version_id"], ["versions.site_id", "versions.id"]),
     Index("ix_activities_site_chain", "site_id", "chain_seq", unique=True),
     # The export window scan: site + created_time, with id so the total order needs no sort.
     Index("ix_activities_site_created", "site_id", "created_time", "id"),
@@ -188,6 +202,8 @@ chain_heads = Table(
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
     Column("updated_time", UtcDateTime, nullable=False),
+    # Raised by each signer erasure of the site (store/erasure.py, store/activities.py).
+    Column("catalog_epoch", Integer, nullable=False, server_default="0"),
 )
 
 # Signer erasures (privacy requests): who asked, when, why, and how many activities lost their PII.

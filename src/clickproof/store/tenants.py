@@ -60,6 +60,13 @@ class TenantStore:
             ).scalar_one()
         )
 
+    def account_exists(self, conn: Connection, account_id: int) -> bool:
+        return conn.execute(select(accounts.c.id).where(accounts.c.id == account_id)).first() is not None
+
+    def account_row(self, account_id: int) -> Any | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+
     def create_site(
         self,
         conn: Connection,
@@ -69,6 +76,7 @@ class TenantStore:
         access_id: str,
         max_export_days: int,
         now: datetime,
+        allowed_origins: tuple[str, ...] | None = None,
     ) -> int:
         result = conn.execute(
             insert(sites)
@@ -78,6 +86,7 @@ class TenantStore:
                 name=name,
                 access_id=access_id,
                 max_export_days=max_export_days,
+                allowed_origins=None if allowed_origins is None else list(allowed_origins),
                 created_time=now,
             )
         )

@@ -1,0 +1,40 @@
+"""The fields of a JSON request body, each checked with an error naming it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clickproof.errors import ValidationError
+
+
+def json_object(body: object, allowed: tuple[str, ...]) -> dict[str, Any]:
+    """The body as an object holding only `allowed` fields."""
+    if not isinstance(body, dict):
+        raise ValidationError("the request body must be a JSON object", code="invalid_body")
+    unknown = [k for k in body if k not in allowed]
+    if unknown:
+        raise ValidationError(
+            f"unknown field {unknown[0][:40]!r}; allowed fields: {', '.join(allowed)}",
+            field=unknown[0][:40],
+            code="unknown_field",
+        )
+    return body
+
+
+def text_field(body: dict[str, Any], name: str, limit: int, *, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise ValidationError(f"{name} is required", field=name, code="missing_field")
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > limit or "\x00" in value:
+        raise ValidationError(
+            f"{name} must be text of 1 to {limit} characters", field=name, code="invalid_type"
+        )
+    return value
+
+
+def positive_id(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+        raise ValidationError(f"{name} must be a positive whole number", field=name, code="invalid_type")
+    return value
