@@ -24,6 +24,7 @@ from clickproof.api.routes_catalog import build_catalog_router
 from clickproof.api.routes_evidence import build_evidence_router
 from clickproof.api.routes_exports import build_export_router
 from clickproof.api.routes_sites import build_site_router
+from clickproof.api.routes_webhooks import build_webhook_router
 from clickproof.bootstrap import System
 
 
@@ -59,6 +60,7 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
     app.include_router(build_catalog_router(system))
     app.include_router(build_activity_api_router(system))
     app.include_router(build_site_router(system))
+    app.include_router(build_webhook_router(system))
 
     # Interactive API docs from the Swagger UI files shipped in a Python package: no CDN, so the
     # page works on a machine without internet access.

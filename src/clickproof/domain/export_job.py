@@ -87,3 +87,4 @@ class ExportJob:
     created_time: datetime
     updated_time: datetime
     files: tuple[ExportFile, ...] = field(default_factory=tuple)
+    request_id: str | None = None  # X-Request-Id of the request that created the job

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, cast
 from sqlalchemy import Engine, Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from clickproof import __version__
+from clickproof import __version__, metrics, request_context
 from clickproof.blobstore.base import BlobStore
 from clickproof.domain import limits
 from clickproof.domain.export_job import ExportFile, ExportJob, ExportType, JobStatus
@@ -165,6 +165,8 @@ class ExportRunner:
         if job is None:
             log.info("export.claim_skipped job=%s", job_id)
             return
+        request_context.bind(request_id=job.request_id, job_id=job.id)
+        began = time.monotonic()
         log.info("export.started job=%s attempt=%d", job.id, job.attempt)
         if job.attempt > self.settings.max_attempts:
             self.jobs.fail(
@@ -202,11 +204,13 @@ class ExportRunner:
             job.id, attempt=job.attempt, now=self.clock(), message=message, files=files, processed=rows
         ):
             log.info("export.succeeded job=%s rows=%d", job.id, rows)
+            metrics.export_succeeded(time.monotonic() - began, rows)
         else:
             log.warning("export.commit_lost job=%s attempt=%d", job.id, job.attempt)
 
     def _attempt_failed(self, job: ExportJob, exc: Exception) -> None:
         reason = failure_reason(exc)
+        metrics.EXPORT_ATTEMPTS.labels("failure").inc()
         log.exception(
             "export.attempt_failed job=%s attempt=%d error=%s", job.id, job.attempt, type(exc).__name__
         )

@@ -27,6 +27,7 @@ from clickproof.domain.object_id import is_object_id, new_object_id
 from clickproof.domain.timestamps import utc_now
 from clickproof.errors import ExportNotFoundError, ExportNotReadyError, InvalidLinkError, ValidationError
 from clickproof.query.catalogue import CatalogueField, field_catalogue
+from clickproof.request_context import current_request_id
 from clickproof.services.download_links import LinkClaims, LinkSigner
 from clickproof.services.tokens import Principal, TokenAuthenticator
 from clickproof.store.activities import ActivityStore
@@ -94,6 +95,7 @@ class ExportService:
                 message=message,
                 data=data,
                 now=now,
+                request_id=current_request_id(),
             )
         job = self.jobs.get(job_id)
         assert job is not None

@@ -20,6 +20,7 @@ from clickproof.domain.send_request import LookupRequest, SendRequest
 from clickproof.domain.timestamps import format_instant, utc_now
 from clickproof.errors import NotFoundError, ValidationError
 from clickproof.evidence.presented_html import html_sha256, presented_html
+from clickproof.request_context import current_request_id
 from clickproof.services.catalog_cache import CatalogCache, SiteCatalog
 from clickproof.services.group_commit import GroupCommitter, WriteItem
 from clickproof.store.activities import ActivityStore
@@ -224,7 +225,7 @@ class IngestService:
             for contract_id, version_id, version_number in resolved
         ]
         # Sends of one process share write transactions (services/group_commit).
-        self.committer.submit(WriteItem(signer_writes, batch_rows))
+        self.committer.submit(WriteItem(signer_writes, batch_rows, request_id=current_request_id()))
         return SendResult(batch, [a.id for a in batch_rows], format_instant(now), list(request.warnings))
 
     def _check_site_keys(self, site_id: int, custom: dict[str, Any], render: dict[str, Any]) -> None:

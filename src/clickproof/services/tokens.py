@@ -29,6 +29,7 @@ class Permission(StrEnum):
     CATALOG_READ = "catalog:read"
     CATALOG_WRITE = "catalog:write"
     SIGNERS_ERASE = "signers:erase"
+    WEBHOOKS_MANAGE = "webhooks:manage"
 
 
 ALL_PERMISSIONS = tuple(p.value for p in Permission)
