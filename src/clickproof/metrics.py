@@ -1,9 +1,8 @@
 """The process's Prometheus metrics (prometheus-client). Counters and histograms are kept per
 process: each `clickproof serve` and `clickproof worker` counts what it did, and Prometheus adds
 them up across its scrape targets. What the database knows (jobs by status and source, queue
-depth, deliveries by status, chain length) is read at scrape time (api/metrics_collector.py), so
-every process answers the same for it. With PROMETHEUS_MULTIPROC_DIR set, prometheus-client's
-multiprocess mode aggregates the processes of one machine instead (docs/operations.md)."""
+depth, deliveries by status, chain length) is read at scrape time (api/routes_metrics.py), so
+every process answers the same for it (docs/operations.md)."""
 
 from __future__ import annotations
 

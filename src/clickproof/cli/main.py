@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from typing import Annotated
 
 import typer
@@ -38,9 +37,9 @@ app.command("erase-signer")(erase_signer_command)
 
 
 def _logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    from clickproof.log_format import configure_logging
+
+    configure_logging(load_settings().log_format)
 
 
 @app.command()
@@ -78,7 +77,7 @@ def serve(
             host=settings.host,
             port=settings.port,
             log_level="info",
-            log_config=uvicorn_log_config(),
+            log_config=uvicorn_log_config(json_lines=settings.log_format == "json"),
             timeout_graceful_shutdown=10,
         )
     finally:

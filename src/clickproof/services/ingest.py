@@ -5,12 +5,14 @@ versions did the signer accept?)."""
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
 
+from clickproof import metrics
 from clickproof.domain import limits
 from clickproof.domain.activity import Activity
 from clickproof.domain.fields import Family
@@ -185,6 +187,17 @@ class IngestService:
         return render
 
     def send(self, request: SendRequest) -> SendResult:
+        began = time.perf_counter()
+        try:
+            result = self._send(request)
+        except Exception:
+            metrics.SENDS.labels("refused").inc()
+            raise
+        metrics.SENDS.labels("recorded").inc()
+        metrics.SEND_LATENCY.observe(time.perf_counter() - began)
+        return result
+
+    def _send(self, request: SendRequest) -> SendResult:
         now = utc_now()
         batch = new_object_id(now.timestamp())
         catalog = self.catalog_of(request.site_access_id)

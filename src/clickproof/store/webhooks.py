@@ -371,23 +371,3 @@ class WebhookStore:
                 )
             ).first()
         return None if row is None else _delivery(row)
-
-    def counts(self) -> dict[tuple[str, str], int]:
-        """(event type, status) → deliveries, for /metrics."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(webhook_deliveries.c.event_type, webhook_deliveries.c.status, func.count()).group_by(
-                    webhook_deliveries.c.event_type, webhook_deliveries.c.status
-                )
-            ).all()
-        return {(r[0], r[1]): int(r[2]) for r in rows}
-
-    def disabled_endpoints(self) -> int:
-        with self.engine.connect() as conn:
-            return int(
-                conn.execute(
-                    select(func.count())
-                    .select_from(webhook_endpoints)
-                    .where(webhook_endpoints.c.enabled.is_(False))
-                ).scalar_one()
-            )
