@@ -58,7 +58,13 @@ def test_metrics_after_real_activity(client: TestClient, receiver: Receiver) -> 
     job = client.post("/v1.1/extract/evidence", json={"start_date": START}).json()
     assert wait_for_job(client, job["id"])["status"] == "success"
     sent = client.get(
-        "/send", params={"sid": DEMO_SITE_ACCESS_ID, "sig": "m@example.com", "et": "agreed", "cid": str(first_contract(client))}
+        "/send",
+        params={
+            "sid": DEMO_SITE_ACCESS_ID,
+            "sig": "m@example.com",
+            "et": "agreed",
+            "cid": str(first_contract(client)),
+        },
     )
     assert sent.status_code == 200
     unknown = {"sid": "no-such-site", "sig": "m@example.com", "et": "agreed", "cid": "1"}
@@ -71,20 +77,28 @@ def test_metrics_after_real_activity(client: TestClient, receiver: Receiver) -> 
     assert value(after, "clickproof_export_queue_depth") == 0
     assert value(after, "clickproof_export_rows_count") == value(before, "clickproof_export_rows_count") + 1
     assert value(after, "clickproof_export_rows_sum") - value(before, "clickproof_export_rows_sum") > 0
-    assert value(after, "clickproof_export_duration_seconds_count") == value(
-        before, "clickproof_export_duration_seconds_count"
-    ) + 1
-    assert value(after, "clickproof_activity_sends_total", outcome="recorded") == value(
-        before, "clickproof_activity_sends_total", outcome="recorded"
-    ) + 1
+    assert (
+        value(after, "clickproof_export_duration_seconds_count")
+        == value(before, "clickproof_export_duration_seconds_count") + 1
+    )
+    assert (
+        value(after, "clickproof_activity_sends_total", outcome="recorded")
+        == value(before, "clickproof_activity_sends_total", outcome="recorded") + 1
+    )
     assert value(after, "clickproof_activity_sends_total", outcome="refused") >= 1
-    assert value(after, "clickproof_activity_send_seconds_count") == value(before, "clickproof_activity_send_seconds_count") + 1
-    assert value(after, "clickproof_chain_appends_total") == value(before, "clickproof_chain_appends_total") + 1
+    assert (
+        value(after, "clickproof_activity_send_seconds_count")
+        == value(before, "clickproof_activity_send_seconds_count") + 1
+    )
+    assert (
+        value(after, "clickproof_chain_appends_total") == value(before, "clickproof_chain_appends_total") + 1
+    )
     for event in ("export.succeeded", "activity.agreed"):
         assert value(after, "clickproof_webhook_deliveries", event=event, status="succeeded") == 1
-        assert value(after, "clickproof_webhook_attempts_total", event=event, outcome="success") == value(
-            before, "clickproof_webhook_attempts_total", event=event, outcome="success"
-        ) + 1
+        assert (
+            value(after, "clickproof_webhook_attempts_total", event=event, outcome="success")
+            == value(before, "clickproof_webhook_attempts_total", event=event, outcome="success") + 1
+        )
     assert value(after, "clickproof_webhook_queue_depth") == 0
 
 
@@ -92,7 +106,9 @@ def test_metrics_token_is_required_when_set(tmp_path: Path, database_url: str) -
     from clickproof.api.app import create_app
     from clickproof.bootstrap import build_system
 
-    system = build_system(make_settings(tmp_path / "home", database_url=database_url, metrics_token="m3trics"))
+    system = build_system(
+        make_settings(tmp_path / "home", database_url=database_url, metrics_token="m3trics")
+    )
     try:
         with TestClient(create_app(system, background=False)) as client:
             refused = client.get("/metrics")
@@ -113,7 +129,9 @@ class Lines(logging.Handler):
         self.lines.append(json.loads(self.format(record)))
 
 
-def test_request_id_follows_the_job_into_the_worker_and_the_webhook(client: TestClient, receiver: Receiver) -> None:
+def test_request_id_follows_the_job_into_the_worker_and_the_webhook(
+    client: TestClient, receiver: Receiver
+) -> None:
     lines = Lines()
     logger = logging.getLogger("clickproof")
     logger.addHandler(lines)
@@ -121,7 +139,9 @@ def test_request_id_follows_the_job_into_the_worker_and_the_webhook(client: Test
     logger.setLevel(logging.INFO)
     try:
         create_endpoint(client, receiver.url, ["export.succeeded"])
-        created = client.post("/v1.1/extract/evidence", json={"start_date": START}, headers={"X-Request-Id": "trace-7"})
+        created = client.post(
+            "/v1.1/extract/evidence", json={"start_date": START}, headers={"X-Request-Id": "trace-7"}
+        )
         assert created.headers["X-Request-Id"] == "trace-7"
         job_id = created.json()["id"]
         wait_for_job(client, job_id)

@@ -4,6 +4,7 @@ and PostgreSQL: signatures checked with the Standard Webhooks reference verifier
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import time
@@ -20,7 +21,7 @@ from clickproof.bootstrap import System
 from clickproof.config import Settings
 from clickproof.domain.timestamps import utc_now
 from clickproof.services import webhook_targets
-from clickproof.services.demo_data import DEMO_SITE_ACCESS_ID, DemoResult
+from clickproof.services.demo_data import DEMO_SITE_ACCESS_ID
 from tests.conftest import make_settings, wait_for_job
 from tests.webhooks.receiver import Receiver, wait_until
 
@@ -101,8 +102,16 @@ def test_endpoints_are_created_listed_without_secret_rotated_and_deleted(client:
         ({"url": "http://127.0.0.1/x", "events": []}, "events", "invalid_webhook"),
         ({"url": "http://127.0.0.1/x", "events": ["export.done"]}, "events/0", "unknown_event"),
         ({"url": "http://127.0.0.1/x", "events": ["export.failed"], "colour": 1}, "colour", "unknown_field"),
-        ({"url": "http://127.0.0.1/x", "events": ["export.failed"], "payload_format": "xml"}, "payload_format", "invalid_webhook"),
-        ({"url": "http://127.0.0.1/x", "events": ["export.failed"], "legacy_token": "a\nb"}, "legacy_token", "invalid_webhook"),
+        (
+            {"url": "http://127.0.0.1/x", "events": ["export.failed"], "payload_format": "xml"},
+            "payload_format",
+            "invalid_webhook",
+        ),
+        (
+            {"url": "http://127.0.0.1/x", "events": ["export.failed"], "legacy_token": "a\nb"},
+            "legacy_token",
+            "invalid_webhook",
+        ),
         ({"url": "http://10.1.2.3/x", "events": ["export.failed"]}, "url", "webhook_url_refused"),
         ({"url": "http://[::1]/x", "events": ["export.failed"]}, "url", "webhook_url_refused"),
         ({"url": "http://169.254.169.254/latest", "events": ["export.failed"]}, "url", "webhook_url_refused"),
@@ -174,14 +183,16 @@ def test_sends_deliver_ironclad_activity_payloads_with_the_legacy_token(
     assert len(receiver.received) == 1  # displayed was not subscribed
 
 
-def test_500s_and_timeouts_are_retried_with_exponential_backoff(client: TestClient, receiver: Receiver) -> None:
+def test_500s_and_timeouts_are_retried_with_exponential_backoff(
+    client: TestClient, receiver: Receiver
+) -> None:
     receiver.plan = [(500, 0.0), (200, 3.0), (503, 0.0)]  # the second answers after the 1 s timeout
     endpoint = create_endpoint(client, receiver.url, ["export.succeeded"])
     job = client.post("/v1.1/extract/evidence", json={"start_date": START}).json()
     wait_for_job(client, job["id"])
     got = receiver.wait_for(4)
     assert len({g.headers["webhook-id"] for g in got}) == 1  # one message, four attempts
-    gaps = [b.at - a.at for a, b in zip(got, got[1:], strict=False)]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(got)]
     # waits of BASE * 2^(n-1) less at most 10% jitter; the timed-out attempt adds its 1 s
     assert gaps[0] >= BASE * 0.9
     assert gaps[1] >= 1.0 + 2 * BASE * 0.9
@@ -243,7 +254,9 @@ def test_a_host_that_later_resolves_to_loopback_is_refused_at_delivery(
     answers["address"] = "127.0.0.1"  # … loopback when the delivery is made
     job = client.post("/v1.1/extract/evidence", json={"start_date": START}).json()
     wait_for_job(client, job["id"])
-    row = wait_until(lambda: (d := deliveries(client, endpoint["id"])) and d[0]["attempts"] and d[0], what="attempt")
+    row = wait_until(
+        lambda: (d := deliveries(client, endpoint["id"])) and d[0]["attempts"] and d[0], what="attempt"
+    )
     assert row["attempts"][0]["error"].startswith("refused: url resolves to 127.0.0.1")
     assert receiver.received == []
 
@@ -258,7 +271,9 @@ def test_webhook_routes_are_in_openapi(client: TestClient) -> None:
     redeliver = paths["/v1.1/webhooks/{id}/deliveries/{delivery_id}/redeliver"]["post"]
     assert {p["name"] for p in redeliver["parameters"]} >= {"id", "delivery_id"}
     assert {"202", "404"} <= set(redeliver["responses"])
-    assert paths["/v1.1/webhooks"]["post"]["requestBody"]["content"]["application/json"]["schema"]["required"] == [
+    assert paths["/v1.1/webhooks"]["post"]["requestBody"]["content"]["application/json"]["schema"][
+        "required"
+    ] == [
         "url",
         "events",
     ]

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from clickproof.api.auth import PAGE_PARAMS, SITE_PARAM, authorize, page_params
 from clickproof.api.body import read_json_body
@@ -82,7 +83,8 @@ def build_webhook_router(system: System) -> APIRouter:
     async def create(request: Request) -> JSONResponse:
         site = site_of(request)
         body = await read_json_body(request)
-        endpoint, secret = hooks.create(site, body)
+        # The URL's host is resolved (SSRF check): off the event loop.
+        endpoint, secret = await run_in_threadpool(hooks.create, site, body)
         return JSONResponse(endpoint_to_wire(endpoint, secret), status_code=201)
 
     @router.get(

@@ -242,7 +242,7 @@ class WebhookService:
         body = encode(envelope(event, now, data))
         rows = [
             self._row(e, new_delivery_id(now), event, body, now, request_id)
-            for e in self._subscribed(conn, site_id)
+            for e in self.store.enabled_endpoints(conn, site_id)  # afresh: only sends use the cache
             if event in e.events
         ]
         self.store.insert_deliveries(conn, rows)
@@ -271,9 +271,16 @@ class WebhookService:
         self.store.insert_deliveries(conn, rows)
 
     def job_finished(self, conn: Connection, job: ExportJob) -> None:
-        """export.succeeded / export.failed, in the transaction that commits the job's final status."""
+        """export.succeeded / export.failed, in the transaction that commits the job's final status.
+        A job whose stored record cannot be described still gets its status: the event is skipped."""
         event = EXPORT_SUCCEEDED if job.status is JobStatus.SUCCESS else EXPORT_FAILED
-        count = self.emit(conn, job.site_id, event, export_data(job), request_id=job.request_id)
+        try:
+            data = export_data(job)
+            encode(data)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            log.warning("webhooks.undescribable_job job=%s error=%s", job.id, type(exc).__name__)
+            return
+        count = self.emit(conn, job.site_id, event, data, request_id=job.request_id)
         if count:
             log.info("webhooks.queued event=%s job=%s deliveries=%d", event, job.id, count)
 
