@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from standardwebhooks.webhooks import Webhook
 
 from tests.e2e.test_distributed import Worker, broker_url, cluster_env, demo_token, server_for
-from tests.e2e.test_processes import START, api, wait_status
+from tests.e2e.test_processes import START, api, free_port, wait_status
 from tests.webhooks.receiver import Receiver, wait_until
 
 __all__ = ["broker_url", "cluster_env"]
@@ -33,7 +33,8 @@ def test_request_id_and_webhook_across_serve_and_worker(cluster_env: dict[str, s
     home = Path(env["CLICKPROOF_HOME"])
     with Receiver() as receiver:
         server = server_for(env)
-        worker = Worker(home, env, "json")
+        metrics_port = free_port()
+        worker = Worker(home, env, "json", metrics_port=metrics_port)
         try:
             client = api(server, token)
             created = client.post(
@@ -66,6 +67,19 @@ def test_request_id_and_webhook_across_serve_and_worker(cluster_env: dict[str, s
 
             samples = wait_until(scraped, what="delivery in /metrics")
             assert samples[("clickproof_export_jobs", (("source", "api"), ("status", "success")))] == 1
+            own = {
+                (s.name, tuple(sorted(s.labels.items()))): s.value
+                for family in text_string_to_metric_families(
+                    httpx.get(f"http://127.0.0.1:{metrics_port}/").text
+                )
+                for s in family.samples
+            }
+            assert own[("clickproof_export_attempts_total", (("outcome", "success"),))] == 1
+            key = (
+                "clickproof_webhook_attempts_total",
+                (("event", "export.succeeded"), ("outcome", "success")),
+            )
+            assert own[key] == 1
         finally:
             worker.stop()
             server.stop()

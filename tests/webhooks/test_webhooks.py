@@ -21,7 +21,7 @@ from clickproof.bootstrap import System
 from clickproof.config import Settings
 from clickproof.domain.timestamps import utc_now
 from clickproof.services import webhook_targets
-from clickproof.services.demo_data import DEMO_SITE_ACCESS_ID
+from clickproof.services.demo_data import DEMO_SITE_ACCESS_ID, DemoResult
 from tests.conftest import make_settings, wait_for_job
 from tests.webhooks.receiver import Receiver, wait_until
 
@@ -278,3 +278,32 @@ def test_webhook_routes_are_in_openapi(client: TestClient) -> None:
         "events",
     ]
     assert json.dumps(paths)  # serializable
+
+
+def test_a_job_with_damaged_data_still_fails_and_sends_export_failed(
+    client: TestClient, system: System, demo: DemoResult, receiver: Receiver
+) -> None:
+    from clickproof.domain.export_job import JobSource
+    from clickproof.domain.object_id import new_object_id
+
+    endpoint = create_endpoint(client, receiver.url, ["export.failed"])
+    job_id = new_object_id()
+    with system.engine.begin() as conn:
+        system.jobs.create(
+            conn,
+            job_id=job_id,
+            account_id=demo.account_id,
+            site_id=demo.site_id,
+            created_by=demo.user_id,
+            token_id=None,
+            job_name="damaged",
+            source=JobSource.API,
+            message="pending",
+            data="not an object",  # type: ignore[arg-type]
+            now=utc_now(),
+        )
+    assert system.jobs.fail(job_id, attempt=None, now=utc_now(), message="Export job failed (damaged).")
+    (got,) = receiver.wait_for(1)
+    body = Webhook(endpoint["secret"]).verify(got.body, got.headers)
+    assert body["type"] == "export.failed" and body["data"]["id"] == job_id
+    assert body["data"]["message"] == "Export job failed (damaged)." and "files" not in body["data"]

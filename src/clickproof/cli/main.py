@@ -87,6 +87,10 @@ def serve(
 @app.command()
 def worker(
     workers: Annotated[int | None, typer.Option(help="Worker threads (default CLICKPROOF_WORKERS).")] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve this process's Prometheus metrics on CLICKPROOF_HOST at this port."),
+    ] = None,
 ) -> None:
     """Run export workers (and a sweeper) that take jobs from the broker (CLICKPROOF_BROKER_URL).
 
@@ -113,6 +117,10 @@ def worker(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     system.start_background(workers=True)
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr=settings.host)
     logging.getLogger("clickproof.jobs").info("worker.started threads=%d", settings.workers)
     try:
         stop.wait()
