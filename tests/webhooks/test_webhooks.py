@@ -202,6 +202,7 @@ def test_500s_and_timeouts_are_retried_with_exponential_backoff(
     outcomes = [(a["status_code"], a["succeeded"]) for a in row["attempts"]]
     assert outcomes == [(500, False), (None, False), (503, False), (200, True)]
     assert "no answer within 1 s" in row["attempts"][1]["error"]
+    assert row["attempts"][1]["latency_ms"] < 2500  # the hanging receiver held the worker ~1 s, not 3 s
 
 
 def test_sustained_failure_disables_the_endpoint_until_enabled_and_redelivery_sends_again(
@@ -307,3 +308,10 @@ def test_a_job_with_damaged_data_still_fails_and_sends_export_failed(
     body = Webhook(endpoint["secret"]).verify(got.body, got.headers)
     assert body["type"] == "export.failed" and body["data"]["id"] == job_id
     assert body["data"]["message"] == "Export job failed (damaged)." and "files" not in body["data"]
+
+
+def test_the_delivery_task_name_is_pinned() -> None:
+    """Renaming the task would strand the delivery messages already queued under the old name."""
+    from clickproof.jobs.queue import DELIVER_WEBHOOK_TASK
+
+    assert DELIVER_WEBHOOK_TASK == "clickproof.deliver_webhook"
