@@ -24,7 +24,7 @@ from clickproof.services.webhook_targets import AllowList, Target, TargetRefused
         "192.168.1.1",
         "169.254.169.254",
         "100.64.0.1",
-        "0.0.0.0",
+        "0.0.0.0",  # noqa: S104 - an address under test, not a bind
         "::1",
         "fe80::1",
         "fc00::1",
