@@ -9,7 +9,7 @@ import json
 import socket
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -315,3 +315,32 @@ def test_the_delivery_task_name_is_pinned() -> None:
     from clickproof.jobs.queue import DELIVER_WEBHOOK_TASK
 
     assert DELIVER_WEBHOOK_TASK == "clickproof.deliver_webhook"
+
+
+def test_schedule_fired_is_delivered_with_its_documented_payload(
+    client: TestClient, system: System, demo: DemoResult, receiver: Receiver
+) -> None:
+    endpoint = create_endpoint(client, receiver.url, ["schedule.fired"])
+    slot = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
+    with system.engine.begin() as conn:
+        queued = system.webhooks.schedule_fired(
+            conn,
+            schedule_id="sched-1",
+            site_id=demo.site_id,
+            job_id="6b0000000000000000000001",
+            slot=slot,
+            start=slot - timedelta(days=7),
+            end=slot,
+        )
+    assert queued == 1
+    (got,) = receiver.wait_for(1)
+    body = Webhook(endpoint["secret"]).verify(got.body, got.headers)
+    assert body["type"] == "schedule.fired"
+    assert body["data"] == {
+        "schedule_id": "sched-1",
+        "site": demo.site_id,
+        "job_id": "6b0000000000000000000001",
+        "slot_time": "2026-11-30T05:00:00.000Z",
+        "start_date": "2026-11-23T05:00:00.000Z",
+        "end_date": "2026-11-30T05:00:00.000Z",
+    }
