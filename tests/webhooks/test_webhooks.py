@@ -278,6 +278,13 @@ def test_webhook_routes_are_in_openapi(client: TestClient) -> None:
         "url",
         "events",
     ]
+    for path, methods in paths.items():
+        if path.startswith("/v1.1/webhooks"):
+            for operation in methods.values():
+                assert {"401", "403"} <= set(operation["responses"]), path
+                assert any(p["name"] == "site_id" for p in operation["parameters"]), path
+    metrics = paths["/metrics"]["get"]
+    assert metrics["security"] == [] and "text/plain" in metrics["responses"]["200"]["content"]
     assert json.dumps(paths)  # serializable
 
 
