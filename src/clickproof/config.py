@@ -117,7 +117,7 @@ class Settings(BaseSettings):
         "default none.",
     )
     webhook_timeout_seconds: float = Field(
-        default=10.0, gt=0, le=60, description="Longest wait for a webhook receiver's answer."
+        default=10.0, gt=0, le=60, description="Longest time one webhook attempt may take, answer included."
     )
     webhook_max_attempts: int = Field(
         default=12, ge=1, le=30, description="Attempts of one webhook delivery before it is given up."

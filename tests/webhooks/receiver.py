@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+TRICKLE = 0  # a planned "status" that answers a byte at a time, never finishing
+
 
 @dataclass(frozen=True)
 class Received:
@@ -32,6 +34,17 @@ class Receiver:
                     receiver.received.append(Received(time.monotonic(), self.path, dict(self.headers), body))
                     status, delay = receiver.plan.pop(0) if receiver.plan else (200, 0.0)
                 time.sleep(delay)
+                if status == TRICKLE:  # a status line, then one header byte every 0.2 s for 6 s
+                    try:
+                        self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                        self.wfile.flush()
+                        for _ in range(30):
+                            time.sleep(0.2)
+                            self.wfile.write(b"x")
+                            self.wfile.flush()
+                    except OSError:
+                        pass
+                    return
                 try:
                     self.send_response(status)
                     answer = f"answer {status} ".encode() * 200

@@ -23,7 +23,7 @@ from clickproof.domain.timestamps import utc_now
 from clickproof.services import webhook_targets
 from clickproof.services.demo_data import DEMO_SITE_ACCESS_ID, DemoResult
 from tests.conftest import make_settings, wait_for_job
-from tests.webhooks.receiver import Receiver, wait_until
+from tests.webhooks.receiver import TRICKLE, Receiver, wait_until
 
 BASE = 0.4  # webhook_retry_base_seconds of these tests
 START = (utc_now() - timedelta(days=100)).isoformat()
@@ -201,7 +201,7 @@ def test_500s_and_timeouts_are_retried_with_exponential_backoff(
     assert row["status"] == "succeeded"
     outcomes = [(a["status_code"], a["succeeded"]) for a in row["attempts"]]
     assert outcomes == [(500, False), (None, False), (503, False), (200, True)]
-    assert "no answer within 1 s" in row["attempts"][1]["error"]
+    assert row["attempts"][1]["error"] == "no complete answer within 1 s"
     assert row["attempts"][1]["latency_ms"] < 2500  # the hanging receiver held the worker ~1 s, not 3 s
 
 
@@ -351,3 +351,17 @@ def test_schedule_fired_is_delivered_with_its_documented_payload(
         "start_date": "2026-11-23T05:00:00.000Z",
         "end_date": "2026-11-30T05:00:00.000Z",
     }
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_at_the_timeout(
+    client: TestClient, receiver: Receiver
+) -> None:
+    receiver.plan = [(TRICKLE, 0.0)]
+    endpoint = create_endpoint(client, receiver.url, ["export.succeeded"])
+    job = client.post("/v1.1/extract/evidence", json={"start_date": START}).json()
+    wait_for_job(client, job["id"])
+    (row,) = settled(client, endpoint["id"])  # the second attempt gets the receiver's 200
+    first = row["attempts"][0]
+    assert first["succeeded"] is False and first["error"] == "no complete answer within 1 s"
+    assert first["latency_ms"] < 2500  # not the 6 s the receiver would have taken
+    assert row["attempts"][1]["succeeded"] is True

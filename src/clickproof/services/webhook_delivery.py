@@ -1,17 +1,22 @@
 """One attempt of one webhook delivery: claim (compare-and-set) → check the target again (SSRF,
 DNS rebinding) → sign (Standard Webhooks) → POST to the checked address → record the outcome.
 
-A receiver that does not answer costs the worker thread at most the timeout: connect and each
-read are bounded by it, redirects are not followed, and at most RESPONSE_EXCERPT_BYTES of the
-answer are read."""
+A receiver costs the worker thread at most the timeout, however it answers: each attempt opens
+its own connection, and when the timeout is over a timer shuts that socket down, which ends a
+receiver that hangs as well as one that trickles its answer a byte at a time. Redirects are not
+followed, and at most RESPONSE_EXCERPT_BYTES of the answer are read."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 from standardwebhooks.webhooks import Webhook
@@ -57,7 +62,14 @@ class WebhookDeliverer:
         self.settings = settings
         self.clock = clock
         timeout = httpx.Timeout(settings.timeout_seconds)
-        self._client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+        self._client = httpx.Client(
+            timeout=timeout,
+            follow_redirects=False,
+            trust_env=False,
+            limits=httpx.Limits(
+                max_keepalive_connections=0
+            ),  # one connection per attempt: the deadline cuts it
+        )
 
     def close(self) -> None:
         self._client.close()
@@ -129,7 +141,9 @@ class WebhookDeliverer:
             return outcome(None, "", f"refused: {exc.message}")
         headers = self._headers(delivery, endpoint, started)
         headers["host"] = target.host_header()
-        extensions = {"sni_hostname": target.host} if target.url.startswith("https:") else {}
+        extensions: dict[str, Any] = {"sni_hostname": target.host} if target.url.startswith("https:") else {}
+        deadline = _Deadline(self.settings.timeout_seconds)
+        extensions["trace"] = deadline.trace
         try:
             request = self._client.build_request(
                 "POST",
@@ -138,17 +152,59 @@ class WebhookDeliverer:
                 headers=headers,
                 extensions=extensions,
             )
-            response = self._client.send(request, stream=True)
-            try:
-                excerpt = _excerpt(response)
-            finally:
-                response.close()
+            with deadline:
+                response = self._client.send(request, stream=True)
+                try:
+                    excerpt = _excerpt(response)
+                finally:
+                    response.close()
         except httpx.TimeoutException:
-            return outcome(None, "", f"no answer within {self.settings.timeout_seconds:g} s")
+            return outcome(None, "", f"no complete answer within {self.settings.timeout_seconds:g} s")
         except httpx.HTTPError as exc:
+            if deadline.expired.is_set():
+                return outcome(None, "", f"no complete answer within {self.settings.timeout_seconds:g} s")
             return outcome(None, "", f"{type(exc).__name__}: {exc}"[:500])
         error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
         return outcome(response.status_code, excerpt, error)
+
+
+class _Deadline:
+    """Shuts the attempt's socket down when `seconds` are over (a blocked read then returns)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace hook: remember the socket of the connection it opens."""
+        if event == "connection.connect_tcp.complete" and info.get("return_value") is not None:
+            sock = info["return_value"].get_extra_info("socket")
+            if isinstance(sock, socket.socket):
+                with self._lock:
+                    self._sockets.append(sock)
+                if self.expired.is_set():
+                    self._cut()
+
+    def _cut(self) -> None:
+        self.expired.set()
+        with self._lock:
+            sockets = list(self._sockets)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Deadline:
+        self._timer = threading.Timer(self.seconds, self._cut)
+        self._timer.daemon = True
+        self._timer.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
 
 
 def _excerpt(response: httpx.Response) -> str:
