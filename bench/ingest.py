@@ -266,14 +266,51 @@ def write_import_file(path: Path, rows: int, contract: int, version: str) -> Non
             )
 
 
+@contextmanager
+def webhook_receiver(wanted: bool) -> Iterator[str | None]:
+    """With --webhook: a loopback receiver answering 200, so every send also queues a delivery
+    that the server's workers send while the load runs."""
+    if not wanted:
+        yield None
+        return
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length", "0")))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=receiver.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+    finally:
+        receiver.shutdown()
+        receiver.server_close()
+
+
 def bench_database(kind: str, args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix=f"clickproof-bench-{kind}-") as tmp:
         home = Path(tmp)
         with database(kind, home) as url:
             env = {**os.environ, "CLICKPROOF_HOME": str(home), "CLICKPROOF_DATABASE_URL": url}
+            env["CLICKPROOF_WEBHOOK_ALLOW_HOSTS"] = "127.0.0.1"
             token = run(env, "demo", "--activities", "1000").strip().splitlines()[-1]
-            with server(env) as base:
+            with server(env) as base, webhook_receiver(args.webhook) as hook_url:
                 headers = {"Authorization": f"Bearer {token}"}
+                if hook_url is not None:
+                    created = httpx.post(
+                        f"{base}/v1.1/webhooks",
+                        headers=headers,
+                        json={"url": hook_url, "events": ["activity.agreed", "activity.displayed"]},
+                    )
+                    created.raise_for_status()
                 listed = httpx.get(f"{base}/v1.1/contracts", headers=headers).json()["data"]
                 contracts = [c["id"] for c in listed]
                 version = listed[0]["published_version"]
@@ -370,6 +407,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--import-rows", type=int, default=200_000)
+    parser.add_argument(
+        "--webhook", action="store_true", help="Subscribe a loopback receiver to the sends' activity events."
+    )
     args = parser.parse_args()
     for kind in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
         bench_database(kind, args)

@@ -12,11 +12,13 @@ from clickproof.blobstore.local import LocalBlobStore
 from clickproof.blobstore.s3 import S3BlobStore
 from clickproof.config import Settings
 from clickproof.domain.job_events import JobEventHub
+from clickproof.domain.timestamps import parse_stored
 from clickproof.evidence.key_wrapping import KeyWrapper, load_key_encryption_key
 from clickproof.export.chunked_csv import DEFAULT_CHUNK_ROWS
 from clickproof.export.runner import ExportRunner, RunnerSettings
 from clickproof.jobs.queue import JobQueue, build_queue
 from clickproof.jobs.sweeper import Sweeper
+from clickproof.jobs.webhook_sweeper import WebhookSweeper
 from clickproof.services.catalog import CatalogService
 from clickproof.services.catalog_cache import CatalogCache
 from clickproof.services.download_links import LinkSigner, load_secret_key
@@ -31,6 +33,9 @@ from clickproof.services.schedule_firing import ScheduleFiring
 from clickproof.services.schedules import ScheduleService
 from clickproof.services.tenancy import TenancyService
 from clickproof.services.tokens import TokenAuthenticator
+from clickproof.services.webhook_delivery import DeliverySettings, WebhookDeliverer
+from clickproof.services.webhook_targets import AllowList
+from clickproof.services.webhooks import WebhookService
 from clickproof.store.activities import ActivityStore
 from clickproof.store.catalog import CatalogStore
 from clickproof.store.database import create_db_engine, migrate
@@ -41,6 +46,7 @@ from clickproof.store.idempotency import IdempotencyStore
 from clickproof.store.retention import RetentionStore
 from clickproof.store.schedules import ScheduleStore
 from clickproof.store.tenants import TenantStore
+from clickproof.store.webhooks import DisablePolicy, WebhookStore
 
 
 @dataclass
@@ -67,6 +73,9 @@ class System:
     # export.succeeded / export.failed / schedule.fired: append listeners (domain/job_events.py)
     events: JobEventHub
     tenancy: TenancyService
+    webhooks: WebhookService
+    deliverer: WebhookDeliverer
+    webhook_sweeper: WebhookSweeper
     running: list[str] = field(default_factory=list)
 
     @property
@@ -80,11 +89,13 @@ class System:
             self.queue.start_workers(self.settings.workers)
             self.running.append("workers")
         self.sweeper.start()
+        self.webhook_sweeper.start()
         self.running.append("sweeper")
 
     def stop_background(self) -> None:
         """Stop the sweeper, make running attempts hand their jobs back, wait for the workers."""
         self.sweeper.stop()
+        self.webhook_sweeper.stop()
         self.runner.stopping.set()
         self.queue.stop_workers()
         self.running.clear()
@@ -93,6 +104,7 @@ class System:
         self.stop_background()
         self.runner.close()
         self.imports.close()
+        self.deliverer.close()
         self.engine.dispose()
 
 
@@ -166,6 +178,21 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
     )
     catalog_store = CatalogStore(engine)
     catalog_cache = CatalogCache(catalog_store, settings.catalog_cache_seconds)
+    webhooks, deliverer, webhook_sweeper = build_webhooks(settings, engine, wrapper, queue)
+    jobs.on_final_status.append(webhooks.job_finished)
+    firing.in_transaction.append(
+        lambda conn, schedule, slot, job_id, data: webhooks.schedule_fired(
+            conn,
+            schedule_id=schedule.id,
+            site_id=schedule.site_id,
+            job_id=job_id,
+            slot=slot,
+            start=parse_stored(data["start_date"]),
+            end=parse_stored(data["end_date"]),
+        )
+    )
+    ingest = IngestService(engine, tenants, catalog_store, activities, catalog_cache)
+    ingest.committer.on_written = webhooks.activities_recorded
     return System(
         settings,
         engine,
@@ -180,7 +207,7 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
         keys,
         EvidenceStore(engine),
         catalog=CatalogService(engine, catalog_store, catalog_cache.clear),
-        ingest=IngestService(engine, tenants, catalog_store, activities, catalog_cache),
+        ingest=ingest,
         imports=ImportService(engine, catalog_store, activities),
         idempotency=IdempotencyService(IdempotencyStore(engine)),
         schedules=ScheduleService(schedule_store, exports, jobs),
@@ -188,4 +215,39 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
         retention=retention,
         events=events,
         tenancy=TenancyService(engine, tenants),
+        webhooks=webhooks,
+        deliverer=deliverer,
+        webhook_sweeper=webhook_sweeper,
     )
+
+
+def build_webhooks(
+    settings: Settings, engine: Engine, wrapper: KeyWrapper, queue: JobQueue
+) -> tuple[WebhookService, WebhookDeliverer, WebhookSweeper]:
+    """Endpoints and events (services/webhooks), delivery by the job engine's workers, and the
+    sweeper that hands them due deliveries."""
+    store = WebhookStore(engine)
+    allow = AllowList.parse(settings.webhook_allow_hosts)
+    service = WebhookService(store, wrapper, allow)
+    deliverer = WebhookDeliverer(
+        store,
+        service,
+        allow,
+        DeliverySettings(
+            timeout_seconds=settings.webhook_timeout_seconds,
+            max_attempts=settings.webhook_max_attempts,
+            retry_base_seconds=settings.webhook_retry_base_seconds,
+            disable=DisablePolicy(
+                settings.webhook_disable_after_failures,
+                timedelta(seconds=settings.webhook_disable_after_seconds),
+            ),
+        ),
+    )
+    queue.run_delivery = deliverer.deliver
+    sweeper = WebhookSweeper(
+        store,
+        queue.dispatch_delivery,
+        interval=settings.webhook_sweep_interval_seconds,
+        grace=timedelta(seconds=max(settings.webhook_timeout_seconds * 2, settings.dispatch_grace_seconds)),
+    )
+    return service, deliverer, sweeper

@@ -123,6 +123,43 @@ class Settings(BaseSettings):
     tsa_timeout_seconds: float = Field(
         default=10.0, gt=0, le=120, description="How long to wait for the timestamp authority."
     )
+    webhook_allow_hosts: str = Field(
+        default="",
+        description="Comma-separated host names, IP addresses or CIDR ranges that webhook URLs may "
+        "reach although they are loopback, private, link-local or otherwise not public (SSRF guard); "
+        "default none.",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="Longest time one webhook attempt may take, answer included."
+    )
+    webhook_max_attempts: int = Field(
+        default=12, ge=1, le=30, description="Attempts of one webhook delivery before it is given up."
+    )
+    webhook_retry_base_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="Wait after failed delivery attempt n: base * 2^(n - 1) seconds (at most 6 hours) "
+        "with up to 10% jitter; 30 s: 12 attempts over about 15 hours.",
+    )
+    webhook_disable_after_failures: int = Field(
+        default=20, ge=1, description="Consecutive failed attempts after which an endpoint is disabled ..."
+    )
+    webhook_disable_after_seconds: float = Field(
+        default=86400.0,
+        ge=0,
+        description="... provided its first failure in that run is at least this old (default one day).",
+    )
+    webhook_sweep_interval_seconds: float = Field(
+        default=1.0, gt=0, description="How often due webhook deliveries are handed to the workers."
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="When set, GET /metrics requires `Authorization: Bearer <token>`; unset: /metrics is "
+        "open (it carries no tenant data).",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="`json`: one JSON object per log line, with request and job ids."
+    )
 
     @cached_property
     def resolved_home(self) -> Path:

@@ -41,11 +41,17 @@ REDIS_START = [
 
 
 class Worker:
-    def __init__(self, home: Path, env: dict[str, str], name: str, **extra: str) -> None:
+    def __init__(
+        self, home: Path, env: dict[str, str], name: str, metrics_port: int | None = None, **extra: str
+    ) -> None:
         self.log_path = home / f"worker-{name}.log"
         self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        options = [] if metrics_port is None else ["--metrics-port", str(metrics_port)]
         self.process = subprocess.Popen(
-            [*CLI, "worker"], env={**os.environ, **env, **extra}, stdout=self.log, stderr=subprocess.STDOUT
+            [*CLI, "worker", *options],
+            env={**os.environ, **env, **extra},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def stop(self, sig: int = signal.SIGTERM) -> None:

@@ -192,7 +192,9 @@ def test_related_fields_compile_to_subqueries_on_both_dialects() -> None:
     for dialect in (sqlite.dialect(), postgresql.dialect()):
         sql = str(compile_filter(node, dialect.name).compile(dialect=dialect))
         # related rows of the activity's own site only (ids are unique per site)
-        assert "(activities.site_id, activities.contract_id) IN (SELECT contracts.site_id, contracts.id" in sql
+        assert (
+            "(activities.site_id, activities.contract_id) IN (SELECT contracts.site_id, contracts.id" in sql
+        )
         assert "(activities.site_id, activities.group_id) IN (SELECT groups.site_id, groups.id" in sql
         assert "Terms" not in sql
 

@@ -28,11 +28,17 @@ class RedactedAccessLog(logging.Filter):
         return True
 
 
-def uvicorn_log_config() -> dict[str, Any]:
-    """uvicorn's own logging configuration with the access log redacted."""
+def uvicorn_log_config(*, json_lines: bool = False) -> dict[str, Any]:
+    """uvicorn's own logging configuration with the access log redacted; with `json_lines` its
+    lines are JSON objects like clickproof's own (log_format)."""
     from uvicorn.config import LOGGING_CONFIG
 
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
     config.setdefault("filters", {})["redacted_access"] = {"()": RedactedAccessLog}
     config["handlers"]["access"]["filters"] = ["redacted_access"]
+    if json_lines:
+        for formatter in ("default", "access"):
+            config["formatters"][formatter] = {"()": "clickproof.log_format.JsonFormatter"}
+    # Keep the root logger's handler (log_format.configure_logging) for clickproof's own lines.
+    config["disable_existing_loggers"] = False
     return config

@@ -18,6 +18,7 @@ from clickproof.api.activity_cors import ActivityApiCors
 from clickproof.api.contract import SEED
 from clickproof.api.error_handlers import install_error_handlers
 from clickproof.api.http_hygiene import HttpHygieneMiddleware
+from clickproof.api.request_id import RequestIdMiddleware
 from clickproof.api.routes_activity import build_activity_router
 from clickproof.api.routes_activity_api import build_activity_api_router
 from clickproof.api.routes_admin import build_admin_router
@@ -25,8 +26,10 @@ from clickproof.api.routes_catalog import build_catalog_router
 from clickproof.api.routes_evidence import build_evidence_router
 from clickproof.api.routes_exports import build_export_router
 from clickproof.api.routes_holds import build_hold_router
+from clickproof.api.routes_metrics import build_metrics_router
 from clickproof.api.routes_schedules import build_schedule_router
 from clickproof.api.routes_sites import build_site_router
+from clickproof.api.routes_webhooks import build_webhook_router
 from clickproof.bootstrap import System
 
 
@@ -55,7 +58,8 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
     app.openapi_version = "3.0.3"  # the seed's version; the bundled Swagger UI renders 3.0
     install_error_handlers(app)
     app.add_middleware(HttpHygieneMiddleware)
-    app.add_middleware(ActivityApiCors)  # outermost: preflights never reach the hygiene checks
+    app.add_middleware(ActivityApiCors)  # preflights never reach the hygiene checks
+    app.add_middleware(RequestIdMiddleware)  # outermost: every answer carries X-Request-Id
     app.include_router(build_export_router(system))
     app.include_router(build_schedule_router(system))
     app.include_router(build_hold_router(system))
@@ -65,6 +69,8 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
     app.include_router(build_activity_api_router(system))
     app.include_router(build_site_router(system))
     app.include_router(build_admin_router(system))
+    app.include_router(build_webhook_router(system))
+    app.include_router(build_metrics_router(system))
 
     # Interactive API docs from the Swagger UI files shipped in a Python package: no CDN, so the
     # page works on a machine without internet access.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from typing import Annotated
 
 import typer
@@ -45,9 +44,9 @@ app.command("erase-signer")(erase_signer_command)
 
 
 def _logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    from clickproof.log_format import configure_logging
+
+    configure_logging(load_settings().log_format)
 
 
 @app.command()
@@ -85,7 +84,7 @@ def serve(
             host=settings.host,
             port=settings.port,
             log_level="info",
-            log_config=uvicorn_log_config(),
+            log_config=uvicorn_log_config(json_lines=settings.log_format == "json"),
             timeout_graceful_shutdown=10,
         )
     finally:
@@ -95,6 +94,10 @@ def serve(
 @app.command()
 def worker(
     workers: Annotated[int | None, typer.Option(help="Worker threads (default CLICKPROOF_WORKERS).")] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve this process's Prometheus metrics on CLICKPROOF_HOST at this port."),
+    ] = None,
 ) -> None:
     """Run export workers (and a sweeper) that take jobs from the broker (CLICKPROOF_BROKER_URL).
 
@@ -121,6 +124,10 @@ def worker(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     system.start_background(workers=True)
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr=settings.host)
     logging.getLogger("clickproof.jobs").info("worker.started threads=%d", settings.workers)
     try:
         stop.wait()

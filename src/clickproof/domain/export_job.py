@@ -92,3 +92,4 @@ class ExportJob:
     # Retention: the files passed the site's retention period (then their blobs are deleted).
     expired_time: datetime | None = None
     purged_time: datetime | None = None
+    request_id: str | None = None  # X-Request-Id of the request that created the job

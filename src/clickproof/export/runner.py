@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, cast
 from sqlalchemy import Engine, Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from clickproof import __version__
+from clickproof import __version__, metrics, request_context
 from clickproof.blobstore.base import BlobStore
 from clickproof.domain import limits
 from clickproof.domain.export_job import ExportFile, ExportJob, ExportType, JobStatus
@@ -166,6 +166,8 @@ class ExportRunner:
         if job is None:
             log.info("export.claim_skipped job=%s", job_id)
             return
+        request_context.bind(request_id=job.request_id, job_id=job.id)
+        began = time.monotonic()
         log.info("export.started job=%s attempt=%d", job.id, job.attempt)
         if job.attempt > self.settings.max_attempts:
             if self.jobs.fail(
@@ -206,11 +208,13 @@ class ExportRunner:
         ):
             log.info("export.succeeded job=%s rows=%d", job.id, rows)
             self._emit(job.id, succeeded=True)
+            metrics.export_succeeded(time.monotonic() - began, rows)
         else:
             log.warning("export.commit_lost job=%s attempt=%d", job.id, job.attempt)
 
     def _attempt_failed(self, job: ExportJob, exc: Exception) -> None:
         reason = failure_reason(exc)
+        metrics.EXPORT_ATTEMPTS.labels("failure").inc()
         log.exception(
             "export.attempt_failed job=%s attempt=%d error=%s", job.id, job.attempt, type(exc).__name__
         )

@@ -17,11 +17,18 @@ from pathlib import Path
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
 
+from clickproof import request_context
+
 log = logging.getLogger("clickproof.jobs")
 
 # Pinned by a test: renaming a task strands the messages already queued under the old name.
 RUN_EXPORT_TASK = "clickproof.run_export"
 RUN_CHUNK_TASK = "clickproof.run_export_chunk"
+DELIVER_WEBHOOK_TASK = "clickproof.deliver_webhook"
+
+
+def _no_delivery(_delivery_id: str) -> None:
+    return None
 
 
 def worker_identity() -> str:
@@ -46,15 +53,26 @@ class JobQueue:
         self.identity = worker_identity()
         self._run_export = run_export
         self._run_chunk = run_chunk
+        self.run_delivery: Callable[[str], object] = _no_delivery
         self._task = huey.task(name=RUN_EXPORT_TASK)(self._execute)
         self._chunk_task = huey.task(name=RUN_CHUNK_TASK)(self._execute_chunk)
+        self._delivery_task = huey.task(name=DELIVER_WEBHOOK_TASK)(self._execute_delivery)
         self._consumer: Consumer | None = None
 
     def _execute(self, job_id: str) -> None:
-        self._run_export(job_id, f"{self.identity}:{threading.get_ident()}")
+        with request_context.scope(job_id=job_id):
+            self._run_export(job_id, f"{self.identity}:{threading.get_ident()}")
 
     def _execute_chunk(self, job_id: str, position: int) -> None:
-        self._run_chunk(job_id, position, f"{self.identity}:{threading.get_ident()}")
+        with request_context.scope(job_id=job_id):
+            self._run_chunk(job_id, position, f"{self.identity}:{threading.get_ident()}")
+
+    def _execute_delivery(self, delivery_id: str) -> None:
+        with request_context.scope():
+            self.run_delivery(delivery_id)
+
+    def dispatch_delivery(self, delivery_id: str) -> None:
+        self._delivery_task(delivery_id)
 
     def dispatch(self, job_id: str) -> None:
         self._task(job_id)

@@ -37,6 +37,7 @@ from clickproof.errors import (
     ValidationError,
 )
 from clickproof.query.catalogue import CatalogueField, field_catalogue
+from clickproof.request_context import current_request_id
 from clickproof.services.download_links import LinkClaims, LinkSigner
 from clickproof.services.tokens import Principal, TokenAuthenticator
 from clickproof.store.activities import ActivityStore
@@ -140,6 +141,7 @@ class ExportService:
             message=MESSAGES[JobStatus.PENDING],
             data=data,
             now=now,
+            request_id=current_request_id(),
         )
 
     def dispatch_job(self, job_id: str) -> None:

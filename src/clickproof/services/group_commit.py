@@ -29,6 +29,11 @@ class WriteItem:
     activities: list[Activity]
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
+    request_id: str | None = None
+
+
+def _nothing_written(_conn: Connection, _activities: list[Activity], _request_id: str | None) -> None:
+    return None
 
 
 class GroupCommitter:
@@ -44,6 +49,8 @@ class GroupCommitter:
         self._leader = threading.Lock()
         self._queue_lock = threading.Lock()
         self._queue: list[WriteItem] = []
+        # In each write transaction after the append, per send: webhooks queue their deliveries.
+        self.on_written: Callable[[Connection, list[Activity], str | None], None] = _nothing_written
 
     def submit(self, item: WriteItem) -> None:
         with self._queue_lock:
@@ -77,3 +84,5 @@ class GroupCommitter:
         with self.engine.begin() as conn:
             self.write_signers(conn, [w for item in group for w in item.signers])
             self.append(conn, [a for item in group for a in item.activities])
+            for item in group:
+                self.on_written(conn, item.activities, item.request_id)

@@ -5,12 +5,14 @@ versions did the signer accept?)."""
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Engine
 
+from clickproof import metrics
 from clickproof.domain import limits
 from clickproof.domain.activity import Activity
 from clickproof.domain.fields import Family
@@ -20,6 +22,7 @@ from clickproof.domain.send_request import LookupRequest, SendRequest
 from clickproof.domain.timestamps import format_instant, utc_now
 from clickproof.errors import IdsExhaustedError, NotFoundError, ValidationError
 from clickproof.evidence.presented_html import html_sha256, presented_html
+from clickproof.request_context import current_request_id
 from clickproof.services.catalog_cache import CatalogCache, SiteCatalog
 from clickproof.services.group_commit import GroupCommitter, WriteItem
 from clickproof.store.activities import ActivityIdTakenError, ActivityStore
@@ -184,6 +187,17 @@ class IngestService:
         return render
 
     def send(self, request: SendRequest) -> SendResult:
+        began = time.perf_counter()
+        try:
+            result = self._send(request)
+        except Exception:
+            metrics.SENDS.labels("refused").inc()
+            raise
+        metrics.SENDS.labels("recorded").inc()
+        metrics.SEND_LATENCY.observe(time.perf_counter() - began)
+        return result
+
+    def _send(self, request: SendRequest) -> SendResult:
         now = utc_now()
         batch = new_object_id(now.timestamp())
         catalog = self.catalog_of(request.site_access_id)
@@ -226,7 +240,7 @@ class IngestService:
         # Sends of one process share write transactions (services/group_commit).
         for _attempt in range(ID_ATTEMPTS):
             try:
-                self.committer.submit(WriteItem(signer_writes, batch_rows))
+                self.committer.submit(WriteItem(signer_writes, batch_rows, request_id=current_request_id()))
                 break
             except ActivityIdTakenError:  # astronomically unlikely: the same write, fresh ids
                 batch_rows = [replace(a, id=new_object_id(now.timestamp())) for a in batch_rows]

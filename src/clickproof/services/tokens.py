@@ -32,6 +32,7 @@ class Permission(StrEnum):
     # Administration of the installation: accounts, sites and tokens of every account
     # (/v1.1/admin/…). Never part of a token unless asked for by name.
     ADMIN = "admin"
+    WEBHOOKS_MANAGE = "webhooks:manage"
 
 
 # Every permission on a tenant's own sites: what a token gets when none are named.

@@ -3,6 +3,7 @@ compare-and-set on (status, attempt) so a duplicate or late worker can never ove
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,9 @@ from clickproof.domain.export_job import (
 )
 from clickproof.store.tables import export_files, export_jobs
 
+# Called in the transaction that commits a job's final status (success or failed), with the job
+# as committed: webhooks queue export.succeeded / export.failed there (services/webhooks).
+FinalStatusHook = Callable[[Connection, ExportJob], None]
 _ACTIVE = (JobStatus.PENDING.value, JobStatus.SCHEDULED.value, JobStatus.STARTED.value)
 
 
@@ -46,12 +50,23 @@ def _to_job(row: Any, files: tuple[ExportFile, ...] = ()) -> ExportJob:
         cancelled_time=m["cancelled_time"],
         expired_time=m["expired_time"],
         purged_time=m["purged_time"],
+        request_id=m["request_id"],
     )
 
 
 class ExportJobStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.on_final_status: list[FinalStatusHook] = []
+
+    def _final_status(self, conn: Connection, job_id: str) -> None:
+        if self.on_final_status:
+            job = _to_job(
+                conn.execute(select(export_jobs).where(export_jobs.c.id == job_id)).one(),
+                self._files(conn, job_id),
+            )
+            for hook in self.on_final_status:
+                hook(conn, job)
 
     # -- creation and reads -------------------------------------------------------------------
 
@@ -69,6 +84,7 @@ class ExportJobStore:
         message: str,
         data: dict[str, Any],
         now: datetime,
+        request_id: str | None = None,
     ) -> None:
         conn.execute(
             insert(export_jobs).values(
@@ -89,6 +105,7 @@ class ExportJobStore:
                 total=None,
                 created_time=now,
                 updated_time=now,
+                request_id=request_id,
             )
         )
 
@@ -280,6 +297,7 @@ class ExportJobStore:
                         position=f.position,
                     )
                 )
+            self._final_status(conn, job_id)
             return True
 
     def fail(self, job_id: str, *, attempt: int | None, now: datetime, message: str) -> bool:
@@ -299,6 +317,8 @@ class ExportJobStore:
                     lease_expires_time=None,
                 )
             )
+            if result.rowcount == 1:
+                self._final_status(conn, job_id)
             return result.rowcount == 1
 
     def cancel(self, job_id: str, *, by: str, now: datetime, message: str) -> bool:

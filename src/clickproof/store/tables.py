@@ -297,6 +297,8 @@ export_jobs = Table(
     # Retention: when the files passed the site's retention period, and when their blobs were deleted.
     Column("expired_time", UtcDateTime, nullable=True),
     Column("purged_time", UtcDateTime, nullable=True),
+    # The X-Request-Id of the request that created the job; the worker's log lines carry it.
+    Column("request_id", String(128), nullable=True),
     Index("ix_export_jobs_site_created", "site_id", "created_time"),
     Index("ix_export_jobs_status", "status", "updated_time"),
 )
@@ -410,4 +412,64 @@ legal_holds = Table(
     Column("released_by", String(320), nullable=True),
     Column("released_time", UtcDateTime, nullable=True),
     Index("ix_legal_holds_site", "site_id", "released_time"),
+)
+
+# Webhooks (docs/webhooks.md, docs/adr/0020). Secrets are stored wrapped (evidence/key_wrapping).
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("url", String(2048), nullable=False),
+    Column("description", String(500), nullable=False, server_default=""),
+    Column("events", JsonDocument, nullable=False),
+    Column("payload_format", String(16), nullable=False, server_default="standard"),
+    Column("secret", String(256), nullable=False),
+    # The secret before the last rotation: messages are signed with both until it expires.
+    Column("previous_secret", String(256), nullable=True),
+    Column("previous_secret_expires_time", UtcDateTime, nullable=True),
+    Column("legacy_token", String(256), nullable=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("disabled_reason", Text, nullable=True),
+    Column("failure_streak", Integer, nullable=False, server_default="0"),
+    Column("failing_since_time", UtcDateTime, nullable=True),
+    Column("created_time", UtcDateTime, nullable=False),
+    Column("updated_time", UtcDateTime, nullable=False),
+    Index("ix_webhook_endpoints_site", "site_id"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(40), primary_key=True),  # the webhook-id header: the same on every attempt
+    Column("endpoint_id", String(24), ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), nullable=False),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("payload", Text, nullable=False),  # the exact body, so every attempt sends the same bytes
+    Column("status", String(16), nullable=False),  # pending | sending | succeeded | failed
+    Column("attempt", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_time", UtcDateTime, nullable=False),
+    Column("dispatched_time", UtcDateTime, nullable=True),
+    Column("lease_expires_time", UtcDateTime, nullable=True),
+    Column("request_id", String(128), nullable=True),
+    Column("created_time", UtcDateTime, nullable=False),
+    Column("updated_time", UtcDateTime, nullable=False),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_time"),
+    Index("ix_webhook_deliveries_endpoint", "endpoint_id", "created_time"),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column(
+        "delivery_id", String(40), ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("attempt", Integer, primary_key=True),
+    Column("started_time", UtcDateTime, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("latency_ms", Integer, nullable=False),
+    Column("response_excerpt", Text, nullable=False),
+    Column("error", Text, nullable=True),
+    Column("succeeded", Boolean, nullable=False),
 )

@@ -2,7 +2,7 @@
 an index for session records
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-02 14:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from clickproof.store.types import UtcDateTime
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
