@@ -49,6 +49,7 @@ DEFAULT_TEXT_CACHE = 256
 FONT_CACHE = 64
 ACTIVITY_NOTE = "The activity's exact values, canonical JSON; its SHA-256 is printed on this page."
 CONTEXT_NOTE = "Site, signer, contract, version and group as printed on this page."
+HTML_NOTE = "The accepted version's HTML as presented, render data merged; its SHA-256 is printed."
 
 
 class EvidencePdfRenderer:
@@ -104,6 +105,9 @@ class EvidencePdfRenderer:
         files = [
             _attachment(writer, "activity.json", record.activity_json, "Data", ACTIVITY_NOTE, pdf_date),
             _attachment(writer, "context.json", record.context_json, "Supplement", CONTEXT_NOTE, pdf_date),
+            _attachment(
+                writer, "presented.html", record.presented_html, "Source", HTML_NOTE, pdf_date, "text/html"
+            ),
         ]
         title = str(record.certificate["doc_title"])
         metadata = writer.add_stream(b"/Type/Metadata/Subtype/XML", _xmp(title, moment), compress=False)
@@ -219,18 +223,26 @@ _BLANK_TEXT = {
     "footer_left": "",
     "footer_part": "",
     "preamble": "",
+    "html_note": "",
+    "html_sha256": "",
     "blocks": [],
 }
 
 
 def _attachment(
-    writer: PdfWriter, name: str, data: bytes, relationship: str, description: str, pdf_date: bytes
+    writer: PdfWriter,
+    name: str,
+    data: bytes,
+    relationship: str,
+    description: str,
+    pdf_date: bytes,
+    media_type: str = "application/json",
 ) -> tuple[str, int]:
     """An embedded file and its file specification (PDF/A-3 associated file)."""
     checksum = hashlib.md5(data, usedforsecurity=False).hexdigest().encode()
     stream = writer.add_stream(
-        b"/Type/EmbeddedFile/Subtype/application#2Fjson/Params<</Size %d/ModDate (%s)/CheckSum <%s>>>"
-        % (len(data), pdf_date, checksum),
+        b"/Type/EmbeddedFile/Subtype%s/Params<</Size %d/ModDate (%s)/CheckSum <%s>>>"
+        % (pdf_name(media_type), len(data), pdf_date, checksum),
         data,
     )
     spec = writer.add(
