@@ -18,6 +18,8 @@ from xml.etree import ElementTree
 
 import pikepdf
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageChops
 
 from clickproof.evidence.presented_html import presented_html
@@ -269,3 +271,59 @@ def test_pages_look_as_they_did(name: str, golden: str, page_from_end: int) -> N
     changed = sum(histogram[64:]) / sum(histogram)  # pixels off by more than a quarter of the grey scale
     # Anti-aliasing differences stay far below; one RTL paragraph laid out left to right changes 0.7 %.
     assert changed < 0.001, changed
+
+
+TAGS = [
+    "p",
+    "b",
+    "i",
+    "s",
+    "ol",
+    "ul",
+    "li",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "blockquote",
+    "pre",
+    "a",
+    "div",
+    "dl",
+    "dt",
+    "dd",
+    "h2",
+    "br",
+    "img",
+    "video",
+    "span",
+]
+ATTRIBUTES = [
+    "",
+    ' dir="rtl"',
+    ' colspan="3"',
+    ' rowspan="2"',
+    ' start="0"',
+    ' type="A"',
+    ' href="{{CompanyName}}"',
+    " reversed",
+]
+piece = st.one_of(
+    st.sampled_from(TAGS).flatmap(lambda t: st.sampled_from(ATTRIBUTES).map(lambda a: f"<{t}{a}>")),
+    st.sampled_from(TAGS).map(lambda t: f"</{t}>"),
+    st.text(max_size=12),
+    st.sampled_from(["{{CompanyName}}", "{{company}}", "{{missing}}", "שלום", "مرحبا", "अनन्या", " "]),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(piece, max_size=40).map("".join))
+def test_any_tag_soup_renders_into_a_valid_pdf(body: str) -> None:
+    context = replace(fixed_context(), version=replace(fixed_context().version, body=body))
+    record = build_record(
+        fixed_activity(render_data=RENDER_DATA), context, export=EXPORT_SCOPE, drawable=RENDERER.drawable
+    )
+    pdf = RENDERER.render(record, timestamp=int(T0.timestamp()))
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        assert [str(p) for p in document.check_pdf_syntax()] == []
+        assert document.attachments["presented.html"].get_file().read_bytes() == record.presented_html

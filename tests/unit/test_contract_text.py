@@ -146,3 +146,10 @@ def test_body_controls_are_markers_and_deep_nesting_is_shown_flat() -> None:
         return " ".join(plain(b) if b["k"] == "p" else texts(b.get("blocks", [])) for b in bs)
 
     assert "core" in texts(out) and "nested deeper than" in texts(out)
+
+
+def test_spans_that_would_overlap_stop_at_the_cell_already_there() -> None:
+    body = '<table><tr><td>a<td rowspan="2">b<tr><td colspan="3">c<tr><td>d<td rowspan="5">e</table>'
+    (table,) = blocks(body)
+    cells = {(c["x"], c["y"]): (c["colspan"], c["rowspan"]) for c in table["cells"]}
+    assert cells == {(0, 0): (1, 1), (1, 0): (1, 2), (0, 1): (1, 1), (0, 2): (1, 1), (1, 2): (1, 1)}

@@ -259,6 +259,12 @@ class _Converter:
                     x += 1
                 colspan = min(max(_integer(cell.attrs.get("colspan"), 1), 1), 64)
                 rowspan = min(max(_integer(cell.attrs.get("rowspan"), 1), 1), len(rows) - y)
+                # A span reaching into a cell placed by an earlier row's rowspan stops before it.
+                colspan = next((dx for dx in range(1, colspan) if (x + dx, y) in taken), colspan)
+                rowspan = next(
+                    (dy for dy in range(1, rowspan) if any((x + dx, y + dy) in taken for dx in range(colspan))),
+                    rowspan,
+                )
                 for dx in range(colspan):
                     for dy in range(rowspan):
                         taken.add((x + dx, y + dy))
