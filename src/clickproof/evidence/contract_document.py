@@ -262,7 +262,11 @@ class _Converter:
                 # A span reaching into a cell placed by an earlier row's rowspan stops before it.
                 colspan = next((dx for dx in range(1, colspan) if (x + dx, y) in taken), colspan)
                 rowspan = next(
-                    (dy for dy in range(1, rowspan) if any((x + dx, y + dy) in taken for dx in range(colspan))),
+                    (
+                        dy
+                        for dy in range(1, rowspan)
+                        if any((x + dx, y + dy) in taken for dx in range(colspan))
+                    ),
                     rowspan,
                 )
                 for dx in range(colspan):
