@@ -153,3 +153,12 @@ def test_spans_that_would_overlap_stop_at_the_cell_already_there() -> None:
     (table,) = blocks(body)
     cells = {(c["x"], c["y"]): (c["colspan"], c["rowspan"]) for c in table["cells"]}
     assert cells == {(0, 0): (1, 1), (1, 0): (1, 2), (0, 1): (1, 1), (0, 2): (1, 1), (1, 2): (1, 1)}
+
+
+def test_ordinals_follow_html_list_types() -> None:
+    from clickproof.evidence.list_numbering import ordinal
+
+    assert [ordinal(n, "a") for n in (1, 26, 27, 702, 703)] == ["a", "z", "aa", "zz", "aaa"]
+    assert [ordinal(n, "I") for n in (4, 9, 14, 1994, 3999)] == ["IV", "IX", "XIV", "MCMXCIV", "MMMCMXCIX"]
+    assert [ordinal(n, "i") for n in (0, 4000)] == ["0", "4000"]  # outside roman numerals: decimal
+    assert ordinal(-2, "A") == "-2" and ordinal(7, "1") == "7"

@@ -21,6 +21,7 @@ from typing import Any
 
 from clickproof.evidence.display_text import breakable, visible
 from clickproof.evidence.html_tree import Element
+from clickproof.evidence.list_numbering import ordinal
 from clickproof.evidence.text_direction import Direction, first_strong_direction, isolated
 
 Block = dict[str, Any]
@@ -226,7 +227,7 @@ class _Converter:
         for child in items:
             if isinstance(child, Element) and child.tag == "li":
                 number = _integer(child.attrs.get("value"), number)
-                label = f"{_ordinal(number, style)}." if ordered else _BULLETS[depth % len(_BULLETS)]
+                label = f"{ordinal(number, style)}." if ordered else _BULLETS[depth % len(_BULLETS)]
                 out.append(self.item(child, label, explicit, depth))
                 number += -1 if reverse else 1
             else:  # text or an element directly in the list: shown, without a number
@@ -296,27 +297,6 @@ def _integer(text: str | None, default: int) -> int:
         return max(min(int((text or "").strip()), 10**9), -(10**9))
     except ValueError:
         return default
-
-
-def _ordinal(number: int, style: str) -> str:
-    """`number` as an HTML ordered list labels it for `type` 1, a, A, i, I."""
-    if style in ("a", "A") and number > 0:
-        letters = ""
-        while number > 0:
-            number, digit = divmod(number - 1, 26)
-            letters = chr(ord("a") + digit) + letters
-        return letters.upper() if style == "A" else letters
-    if style in ("i", "I") and 0 < number < 4000:
-        numerals = (
-            (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
-            (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
-        )  # fmt: skip
-        roman = ""
-        for value, letters in numerals:
-            count, number = divmod(number, value)
-            roman += letters * count
-        return roman.upper() if style == "I" else roman
-    return str(number)
 
 
 def _paragraph(runs: list[Run], explicit: Direction | None, level: int) -> Block | None:
