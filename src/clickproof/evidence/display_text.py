@@ -2,8 +2,8 @@
 
 Control characters, bidi embeddings/overrides/isolates and other format characters would hide
 or reorder what a reader sees (CVE-2021-42574 "Trojan Source"). They are replaced by a visible
-marker such as ⟨U+202E⟩. Very long values are cut with a visible note; the exact value is always
-in the JSON attached to the PDF. Long unbroken runs get break opportunities so lines wrap.
+marker such as ⟨U+202E⟩. Very long certificate values are cut with a visible note (the exact value
+is always in the JSON attached to the PDF); values merged into the accepted text never are. Long unbroken runs get break opportunities so lines wrap.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def visible(text: str, drawable: frozenset[int] | None = None) -> str:
     return "".join(out)
 
 
-def _breakable(text: str) -> str:
+def breakable(text: str) -> str:
     """Insert a zero-width space into runs of more than BREAK_EVERY characters without a space."""
     if _LONG_RUN.search(text) is None:
         return text
@@ -58,9 +58,10 @@ def _breakable(text: str) -> str:
 
 
 def display_value(
-    value: Any, limit: int = MAX_DISPLAY_CHARS, drawable: frozenset[int] | None = None
+    value: Any, limit: int | None = MAX_DISPLAY_CHARS, drawable: frozenset[int] | None = None
 ) -> str | None:
-    """A value as printed on the certificate; None stays None (printed as "absent")."""
+    """A value as printed on the certificate; None stays None (printed as "absent"). With
+    `limit` None the value is never cut (values merged into the accepted text)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -69,18 +70,18 @@ def display_value(
         text = value
     else:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if len(text) > limit:
+    if limit is not None and len(text) > limit:
         text = (
             visible(text[:limit])
             + f" … [truncated: {len(text):,} characters in all; exact value in the attached JSON]"
         )
     else:
         text = visible(text, drawable)
-    return _breakable(text)
+    return breakable(text)
 
 
 def display_label(name: str, drawable: frozenset[int] | None = None) -> str:
     text = visible(name, drawable)
     if len(text) > MAX_LABEL_CHARS:
         text = text[: MAX_LABEL_CHARS - 1] + "…"
-    return _breakable(text)
+    return breakable(text)

@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from clickproof.evidence.contract_text import MERGE_FIELD
+from clickproof.evidence.contract_document import MERGE_FIELD
 
 
 def value_text(value: Any) -> str:

@@ -13,6 +13,7 @@ from clickproof.domain.timestamps import format_stored
 from clickproof.evidence.canonical_json import canonical_json, sha256_hex
 from clickproof.evidence.contract_text import contract_blocks, merge_values
 from clickproof.evidence.display_text import display_label, display_value
+from clickproof.evidence.presented_html import html_sha256, presented_html
 
 # Ironclad's reserved signer properties, in the order printed.
 RESERVED_SIGNER_PROPERTIES = (
@@ -70,6 +71,7 @@ class EvidenceRecord:
     certificate: dict[str, Any]  # the certificate page's data, sanitized for printing
     text_key: str  # identifies the contract text pages: same key, same pages
     contract_text: dict[str, Any]  # the contract text pages' data
+    presented_html: bytes = b""  # the version's HTML as presented (render data merged), UTF-8
 
 
 def activity_document(activity: Activity) -> dict[str, Any]:
@@ -256,12 +258,16 @@ def build_record(
         "fingerprint": fingerprint,
     }
     values = merge_values(v.body, activity.render_data, drawable)
+    presented = presented_html(v.body, activity.render_data)
+    presented_sha256 = html_sha256(presented)
     text_common = {
         **common,
         "doc_title": show(f"Accepted text of {v.title}", 200),
         "header_right": show(f"version {v.id}", 80),
     }
-    text_key = sha256_hex(canonical_json({"body": v.body, "values": values, **text_common}))
+    text_key = sha256_hex(
+        canonical_json({"body": v.body, "values": values, "html": presented_sha256, **text_common})
+    )
     contract_text = {
         **text_common,
         "footer_part": "accepted text page",
@@ -270,7 +276,9 @@ def build_record(
             "with the activity's render data merged into its fields.",
             300,
         ),
-        "blocks": [{"kind": b.kind, "text": b.text} for b in contract_blocks(v.body, values, drawable)],
+        "html_note": "The HTML as presented (render data merged) is attached as presented.html; its SHA-256:",
+        "html_sha256": presented_sha256,
+        "blocks": contract_blocks(v.body, values, drawable),
     }
     return EvidenceRecord(
         activity_id=activity.id,
@@ -280,4 +288,5 @@ def build_record(
         certificate=certificate,
         text_key=text_key,
         contract_text=contract_text,
+        presented_html=presented.encode("utf-8"),
     )

@@ -23,8 +23,28 @@ def font_codes(path: Path) -> set[int]:
     return codes
 
 
+# Faces shipped in a regular and a bold weight (the CJK face has one weight; typst emboldens it).
+WEIGHTED_FACES = (
+    "DejaVuSans",
+    "NotoSansDevanagari",
+    "NotoSansBengali",
+    "NotoSansTamil",
+    "NotoSansThai",
+    "NotoSansEthiopic",
+)
+SINGLE_WEIGHT_FACES = ("wqy-microhei.ttc",)
+
+
 @cache
 def drawable_codes(fonts: Path) -> frozenset[int]:
-    """What the templates can draw in regular and bold text: DejaVu Sans (both weights) or the CJK font."""
-    dejavu = font_codes(fonts / "DejaVuSans.ttf") & font_codes(fonts / "DejaVuSans-Bold.ttf")
-    return frozenset(dejavu | font_codes(fonts / "wqy-microhei.ttc"))
+    """What the templates can draw in regular and bold text: a character of a face shipped in both
+    weights (DejaVu Sans for Latin, Greek, Cyrillic, Armenian, Georgian, Hebrew, Arabic; Noto Sans
+    for Devanagari, Bengali, Tamil, Thai, Ethiopic), or of the CJK face (Han, kana, Hangul)."""
+    codes: set[int] = set()
+    for face in WEIGHTED_FACES:
+        codes |= font_codes(
+            fonts / f"{face}.ttf" if face == "DejaVuSans" else fonts / f"{face}-Regular.ttf"
+        ) & (font_codes(fonts / f"{face}-Bold.ttf"))
+    for name in SINGLE_WEIGHT_FACES:
+        codes |= font_codes(fonts / name)
+    return frozenset(codes)

@@ -16,6 +16,8 @@ from decimal import Decimal
 
 import pikepdf
 
+from clickproof.export.pdf_text_layer import correct_text_layer
+
 _REF = re.compile(rb"(?<![\w.])(\d+) (\d+) R\b")
 _SKIPPED_PAGE_KEYS = ("/Parent", "/StructParents")
 
@@ -37,12 +39,14 @@ class ObjectTemplate:
     def pages(cls, data: bytes) -> ObjectTemplate:
         """Every page of `data`, with what they use."""
         with pikepdf.open(io.BytesIO(data)) as pdf:
+            correct_text_layer(pdf)
             return cls._collect(pdf, [page.obj for page in pdf.pages], pages=True)
 
     @classmethod
     def form(cls, data: bytes) -> ObjectTemplate:
         """The first page of `data` as a form XObject, with its size in points."""
         with pikepdf.open(io.BytesIO(data)) as pdf:
+            correct_text_layer(pdf)
             page = pdf.pages[0]
             box = [Decimal(str(v)) for v in page.mediabox]
             form = page.as_form_xobject()

@@ -3,7 +3,8 @@ contract text pages typeset by typst once per distinct (version, render values) 
 
 One PDF/A-3b file per activity: embedded font subsets, an sRGB output intent, XMP metadata, the
 exact values attached as `activity.json` (the printed fingerprint is its SHA-256) and
-`context.json`. Typst reads nothing but its assets directory (templates, fonts shipped in the
+`context.json`, the version's HTML as presented as `presented.html` (its SHA-256 printed on the
+accepted text page). Typst reads nothing but its assets directory (templates, fonts shipped in the
 package); system fonts are ignored and the templates import no packages, so rendering touches no
 network and no other file. Record data enters typst as JSON strings through `sys.inputs`, never
 as markup, and the certificate writer only ever turns it into glyph ids.
@@ -49,6 +50,7 @@ DEFAULT_TEXT_CACHE = 256
 FONT_CACHE = 64
 ACTIVITY_NOTE = "The activity's exact values, canonical JSON; its SHA-256 is printed on this page."
 CONTEXT_NOTE = "Site, signer, contract, version and group as printed on this page."
+HTML_NOTE = "The accepted version's HTML as presented, render data merged; its SHA-256 is printed."
 
 
 class EvidencePdfRenderer:
@@ -61,6 +63,7 @@ class EvidencePdfRenderer:
     def __init__(self, *, shared: bool = True) -> None:
         self.texts = compiler("contract_text.typ")
         self._texts: BoundedCache[str, ObjectTemplate] = BoundedCache(DEFAULT_TEXT_CACHE if shared else 0)
+        self._html_files: BoundedCache[str, bytes] = BoundedCache(DEFAULT_TEXT_CACHE if shared else 0)
         # Bold and mono text is nearly always the same glyphs: their font objects are made once.
         self._fonts: BoundedCache[
             tuple[FontRole, tuple[int, ...]], tuple[bytes, bytes, bytes, bytes, bytes]
@@ -104,6 +107,7 @@ class EvidencePdfRenderer:
         files = [
             _attachment(writer, "activity.json", record.activity_json, "Data", ACTIVITY_NOTE, pdf_date),
             _attachment(writer, "context.json", record.context_json, "Supplement", CONTEXT_NOTE, pdf_date),
+            self._html_attachment(writer, record, pdf_date),
         ]
         title = str(record.certificate["doc_title"])
         metadata = writer.add_stream(b"/Type/Metadata/Subtype/XML", _xmp(title, moment), compress=False)
@@ -146,6 +150,15 @@ class EvidencePdfRenderer:
         descendant_number = writer.add(descendant % descriptor_number)
         to_unicode_number = writer.add(to_unicode)
         return writer.add(font % (descendant_number, to_unicode_number))
+
+    def _html_attachment(self, writer: PdfWriter, record: EvidenceRecord, pdf_date: bytes) -> tuple[str, int]:
+        """`presented.html`: the same for every PDF with the same text pages, compressed once."""
+        key = f"{record.text_key}:{pdf_date.decode()}"
+        stream = self._html_files.get(key) or self._html_files.put(
+            key, _embedded_file(record.presented_html, pdf_date, "text/html")
+        )
+        name = "presented.html"
+        return name, _file_spec(writer, name, writer.add(stream), "Source", HTML_NOTE)
 
     def _text_pages(self, record: EvidenceRecord, timestamp: int) -> ObjectTemplate:
         key = f"{record.text_key}:{timestamp}"
@@ -219,6 +232,8 @@ _BLANK_TEXT = {
     "footer_left": "",
     "footer_part": "",
     "preamble": "",
+    "html_note": "",
+    "html_sha256": "",
     "blocks": [],
 }
 
@@ -226,18 +241,25 @@ _BLANK_TEXT = {
 def _attachment(
     writer: PdfWriter, name: str, data: bytes, relationship: str, description: str, pdf_date: bytes
 ) -> tuple[str, int]:
-    """An embedded file and its file specification (PDF/A-3 associated file)."""
+    """An embedded JSON file and its file specification (PDF/A-3 associated file)."""
+    stream = writer.add(_embedded_file(data, pdf_date, "application/json"))
+    return name, _file_spec(writer, name, stream, relationship, description)
+
+
+def _embedded_file(data: bytes, pdf_date: bytes, media_type: str) -> bytes:
     checksum = hashlib.md5(data, usedforsecurity=False).hexdigest().encode()
-    stream = writer.add_stream(
-        b"/Type/EmbeddedFile/Subtype/application#2Fjson/Params<</Size %d/ModDate (%s)/CheckSum <%s>>>"
-        % (len(data), pdf_date, checksum),
+    return stream_object(
+        b"/Type/EmbeddedFile/Subtype%s/Params<</Size %d/ModDate (%s)/CheckSum <%s>>>"
+        % (pdf_name(media_type), len(data), pdf_date, checksum),
         data,
     )
-    spec = writer.add(
+
+
+def _file_spec(writer: PdfWriter, name: str, stream: int, relationship: str, description: str) -> int:
+    return writer.add(
         b"<</Type/Filespec/F %s/UF %s/Desc %s/AFRelationship/%s/EF<</F %d 0 R/UF %d 0 R>>>>"
         % (pdf_text(name), pdf_text(name), pdf_text(description), relationship.encode(), stream, stream)
     )
-    return name, spec
 
 
 def _xmp(title: str, moment: datetime) -> bytes:
