@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
@@ -39,8 +40,15 @@ class JsonAccess(Protocol):
 
 
 def sqlite_path(key: str) -> str:
-    """A SQLite JSON path naming one top-level key, quoted so dots and brackets stay literal."""
-    return f'$."{key}"'
+    """A SQLite JSON path naming one top-level key, quoted so dots and brackets stay literal.
+
+    The label is the key as a JSON string, escaped exactly as the stored text escapes it
+    (domain/chain.canonical_json: `ensure_ascii=False`): SQLite before 3.45 (Python's own
+    sqlite3 here) compares the label with the stored key's raw, escaped text, later versions
+    (ADBC's) decode both, so a backslash, tab or newline in a key is found by either. A double
+    quote cannot be named by a quoted label before 3.45; such keys are refused at the door.
+    """
+    return "$." + json.dumps(key, ensure_ascii=False)
 
 
 class SqliteJson:
