@@ -17,7 +17,22 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Float, Numeric, Table, and_, false, func, literal, not_, or_, select, true
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Numeric,
+    String,
+    Table,
+    and_,
+    cast,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.sql.elements import ColumnElement, False_
 
 from clickproof.domain.fields import FAMILY_COLUMN, RELATED_BY_NAME, Family, FieldType
@@ -73,10 +88,15 @@ def number_literal(value: int | float, dialect_name: str) -> ColumnElement[Any]:
     BIGINT; any other number as NUMERIC on PostgreSQL (an integer column compared with 2.5 or
     1e20 is never rounded or overflowed) and as a double on SQLite (which compares an integer
     with a double exactly)."""
-    if isinstance(value, int) and INT64[0] <= value <= INT64[1]:
+    # -2^63 itself is NUMERIC on PostgreSQL: the client-side binding of exports writes it as
+    # `-9223372036854775808::BIGINT`, which PostgreSQL reads as -(2^63::BIGINT), out of range.
+    smallest = INT64[0] + (1 if dialect_name == "postgresql" else 0)
+    if isinstance(value, int) and smallest <= value <= INT64[1]:
         return literal(value, BigInteger())
     if dialect_name == "postgresql":
-        return literal(Decimal(repr(value)) if isinstance(value, float) else Decimal(value), Numeric())
+        # Bound as text and cast in SQL: SQLAlchemy's NUMERIC parameter would pass a float.
+        exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        return cast(literal(str(exact), String()), Numeric())
     return literal(float(value), Float())
 
 
