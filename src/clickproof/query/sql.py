@@ -154,7 +154,10 @@ class _FilterCompiler:
             if ftype is FieldType.INTEGER:  # an integer column equals only whole numbers
                 matching = [int(v) for v in matching if v == int(v) and INT64[0] <= v <= INT64[1]]
             parts: list[ColumnElement[bool]] = []
-            if matching:
+            if matching and ftype is FieldType.INTEGER:  # 64-bit values against a 32-bit column
+                bound = [number_literal(v, self.dialect_name) for v in matching]
+                parts.append(column == bound[0] if len(bound) == 1 else column.in_(bound))
+            elif matching:
                 parts.append(column == matching[0] if len(matching) == 1 else column.in_(matching))
             if None in value:
                 parts.append(column.is_(None))
@@ -168,7 +171,7 @@ class _FilterCompiler:
         # Typed, so booleans and instants bind as the column does; numbers bind as they are written
         # (number_literal), so 2.5 or 1e20 compares with an integer column instead of rounding.
         bound = number_literal(value, self.dialect_name) if ftype is FieldType.INTEGER else literal(value, column.type)
-        if ftype is FieldType.STRING and op is not Op.EQ:
+        if ftype in (FieldType.STRING, FieldType.OBJECT_ID) and op is not Op.EQ:
             column = collated_text(column, self.dialect_name)
         return _COMPARATORS[op](column, bound), nullable
 
