@@ -29,9 +29,11 @@ START = (utc_now() - timedelta(days=100)).isoformat()
 def add_activity(system: System, demo: DemoResult, **changes: Any) -> str:
     """A copy of one demo activity with a new id and the given fields, appended to the chain."""
     with system.engine.connect() as conn:
-        row = conn.execute(
-            select(activities).where(activities.c.site_id == demo.site_id).limit(1)
-        ).one()._asdict()
+        row = (
+            conn.execute(select(activities).where(activities.c.site_id == demo.site_id).limit(1))
+            .one()
+            ._asdict()
+        )
     base = Activity(**{k: row[k] for k in Activity.__dataclass_fields__ if k in row})
     activity = replace(base, id=new_object_id(), created_time=utc_now() - timedelta(hours=1), **changes)
     with system.engine.begin() as conn:
@@ -158,7 +160,8 @@ def test_json_numbers_export_unquoted_and_text_quoted(
     number = add_activity(system, demo, custom_data={"mixed": 5, "only": -2.5})
     text = add_activity(system, demo, custom_data={"mixed": "5", "only": 7})
     data, _rows = exported(
-        client, {"filter": {"id": {"$in": [number, text]}}, "sort": "id", "select": {"custom": ["mixed", "only"]}}
+        client,
+        {"filter": {"id": {"$in": [number, text]}}, "sort": "id", "select": {"custom": ["mixed", "only"]}},
     )
     lines = dict(line.split(",", 1) for line in data.decode().split("\r\n")[1:] if line)
     assert lines[f'"{number}"'].endswith(",5,-2.5")

@@ -160,7 +160,7 @@ def _ids(
 
 
 @settings(
-    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
 @given(rows=activity_rows(), raw_filter=filters, raw_sort=sorts, window=windows)
 def test_sqlite_postgres_and_reference_agree(

@@ -149,7 +149,7 @@ def test_json_numbers_are_bare_and_text_quoted_in_the_bytes() -> None:
     assert data == b'custom_data.x\r\n5\r\n"5"\r\n-2.5\r\n"TRUE"\r\n\r\n""\r\n"a""b"\r\n'
     single = (OutputColumn("custom_data.x", CellKind.JSON, json_kind="number"),)
     data = _csv([pa.record_batch([pa.array(["7", "-1e+20", "=1", None])], names=["c0"])], single)
-    assert data == b"custom_data.x\r\n7\r\n-1e+20\r\n\"'=1\"\r\n\r\n"
+    assert data == b'custom_data.x\r\n7\r\n-1e+20\r\n"\'=1"\r\n\r\n'
 
 
 def test_cells_match_pyarrows_writer_for_columns_without_bare_cells() -> None:
@@ -174,9 +174,7 @@ def test_cells_match_pyarrows_writer_for_columns_without_bare_cells() -> None:
     assert ours == header_line(columns) + theirs.getvalue().to_pybytes()
 
 
-@pytest.mark.parametrize(
-    "text", ["\x1f1", "a\x1e", '"\x1f', '\x1e"', "\x1f\x1e", 'x"\x1f2\x1e"y', "plain"]
-)
+@pytest.mark.parametrize("text", ["\x1f1", "a\x1e", '"\x1f', '\x1e"', "\x1f\x1e", 'x"\x1f2\x1e"y', "plain"])
 def test_bare_cells_are_exact_whatever_the_text_holds(text: str) -> None:
     """Marker characters in stored text never change another cell or lose a character."""
     from clickproof.export.csv_lines import Cells, encode, encode_lines

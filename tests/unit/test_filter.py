@@ -228,3 +228,11 @@ def test_finite_numbers_are_accepted_beyond_64_bits(value: float) -> None:
 def test_integers_beyond_a_double_are_refused(value: int) -> None:
     with pytest.raises(InvalidFilterError):
         parse_filter({"custom_data.n": value})
+
+
+def test_descriptions_keep_the_microseconds_a_filter_compares() -> None:
+    """Two event_time filters 429 µs apart select different rows, so they never read the same."""
+    a = describe_filter(parse_filter({"event_time": {"$gt": "2026-11-20T10:00:00.123000Z"}}))
+    b = describe_filter(parse_filter({"event_time": {"$gt": "2026-11-20T10:00:00.123429Z"}}))
+    assert a == "event time is greater than 2026-11-20T10:00:00.123Z"
+    assert b == "event time is greater than 2026-11-20T10:00:00.123429Z"

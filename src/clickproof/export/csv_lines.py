@@ -72,7 +72,8 @@ def _pyarrow_lines(arrays: list[pa.Array]) -> bytes:
     names = [f"c{i}" for i in range(len(arrays))]
     encoded = pa.BufferOutputStream()
     pacsv.write_csv(pa.RecordBatch.from_arrays(arrays, names=names), encoded, write_options=_OPTIONS)
-    return encoded.getvalue().to_pybytes()
+    data: bytes = encoded.getvalue().to_pybytes()
+    return data
 
 
 def encode(columns: list[Cells]) -> bytes:
@@ -95,5 +96,6 @@ def encode(columns: list[Cells]) -> bytes:
     opened = lines.replace(b'"' + _OPEN.encode(), b"")
     closed = opened.replace(_CLOSE.encode() + b'"', b"")
     if len(lines) - len(opened) != 2 * marked_cells or len(opened) - len(closed) != 2 * marked_cells:
-        return encode_lines(columns).to_pybytes()
+        exact: bytes = encode_lines(columns).to_pybytes()
+        return exact
     return closed

@@ -155,8 +155,8 @@ class _FilterCompiler:
                 matching = [int(v) for v in matching if v == int(v) and INT64[0] <= v <= INT64[1]]
             parts: list[ColumnElement[bool]] = []
             if matching and ftype is FieldType.INTEGER:  # 64-bit values against a 32-bit column
-                bound = [number_literal(v, self.dialect_name) for v in matching]
-                parts.append(column == bound[0] if len(bound) == 1 else column.in_(bound))
+                numbers = [number_literal(v, self.dialect_name) for v in matching]
+                parts.append(column == numbers[0] if len(numbers) == 1 else column.in_(numbers))
             elif matching:
                 parts.append(column == matching[0] if len(matching) == 1 else column.in_(matching))
             if None in value:
@@ -170,7 +170,11 @@ class _FilterCompiler:
             return false(), False
         # Typed, so booleans and instants bind as the column does; numbers bind as they are written
         # (number_literal), so 2.5 or 1e20 compares with an integer column instead of rounding.
-        bound = number_literal(value, self.dialect_name) if ftype is FieldType.INTEGER else literal(value, column.type)
+        bound = (
+            number_literal(value, self.dialect_name)
+            if ftype is FieldType.INTEGER
+            else literal(value, column.type)
+        )
         if ftype in (FieldType.STRING, FieldType.OBJECT_ID) and op is not Op.EQ:
             column = collated_text(column, self.dialect_name)
         return _COMPARATORS[op](column, bound), nullable
@@ -214,7 +218,6 @@ class _FilterCompiler:
 
         return or_(condition(view), any_element(self.dialect_name, column, key, condition)), True
 
-
     def _json_in(self, column_name: str, key: str, values: tuple[Scalar, ...]) -> Leaf:
         """``$in`` on a JSON key: one IN list per type bracket, so a thousand values stay one
         expression (an OR per value exceeds SQLite's expression depth near 500 values)."""
@@ -237,7 +240,9 @@ class _FilterCompiler:
 
 def _json_one_of(target: JsonView, values: tuple[Scalar, ...], dialect_name: str) -> ColumnElement[bool]:
     """``target`` equals one of ``values`` (no None among them), within each value's bracket."""
-    texts = sorted({v.isoformat() if isinstance(v, datetime) else v for v in values if isinstance(v, str | datetime)})
+    texts = sorted(
+        {v.isoformat() if isinstance(v, datetime) else v for v in values if isinstance(v, str | datetime)}
+    )
     numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
     booleans = {v for v in values if isinstance(v, bool)}
     parts: list[ColumnElement[bool]] = []
