@@ -75,7 +75,7 @@ def both_ids(client: TestClient, filter_doc: Any) -> set[str]:
     return from_export
 
 
-@pytest.mark.parametrize("key", ["back\\slash", "t\tab", "n\nl", "a.b[0]", "ünï"])
+@pytest.mark.parametrize("key", ["back\\slash", "t\tab", "n\nl", "a.b[0]", "ünï", 'q"q', 'a."b'])
 def test_keys_with_backslash_tab_or_newline_are_found_and_exported(
     client: TestClient, system: System, demo: DemoResult, key: str
 ) -> None:

@@ -98,7 +98,7 @@ def test_download_link_with_hostile_numbers_is_refused(client: TestClient) -> No
         assert json.loads(response.text)["code"] == "invalid_link"
 
 
-@pytest.mark.parametrize("name", ["a\u0000", '"q', 'quote"inside'])
+@pytest.mark.parametrize("name", ["a\u0000", "\u0000"])
 @pytest.mark.parametrize("family", ["custom", "render"])
 def test_select_names_the_worker_cannot_use_are_refused_at_creation(
     client: TestClient, family: str, name: str

@@ -94,7 +94,7 @@ json_values = st.one_of(
     st.lists(json_scalars, max_size=3),
     st.sampled_from([[[1]], [{"x": 1}], {"x": 1}, {}]),
 )
-FAMILY_KEYS = ["vip", "plan", "seats", "a.b", "back\\slash", "t\tab"]
+FAMILY_KEYS = ["vip", "plan", "seats", "a.b", "back\\slash", "t\tab", 'q"q']
 family_data = st.dictionaries(st.sampled_from(FAMILY_KEYS), json_values, max_size=4)
 
 

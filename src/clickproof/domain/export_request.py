@@ -222,7 +222,7 @@ def _select_names(family: str, names: list[object]) -> list[str]:
         if not isinstance(name, str) or json_key_problem(name) is not None:
             raise InvalidSelectError(
                 f"select.{family}[{index}] must be a name of 1 to {MAX_FIELD_NAME_LENGTH} characters "
-                "without NUL, double quotes or lone surrogates",
+                "without NUL or lone surrogates",
                 field=f"select.{family}[{index}]",
             )
         if valid is not None and name not in valid:

@@ -26,12 +26,12 @@ def standard_ref(name: str) -> FieldRef:
 
 def json_key_problem(key: str) -> str | None:
     """Why ``key`` cannot address a key of a JSON family on both databases, or None when it can:
-    NUL and lone surrogates cannot be stored (PostgreSQL), and a double quote cannot be named by
-    Python's SQLite (query/json_access.sqlite_path). Tabs, newlines and backslashes can."""
+    NUL and lone surrogates cannot be stored (PostgreSQL). Tabs, newlines, backslashes and double
+    quotes can (query/json_access.py)."""
     if not key or len(key) > MAX_FIELD_NAME_LENGTH:
         return f"needs a key of 1 to {MAX_FIELD_NAME_LENGTH} characters"
-    if "\x00" in key or '"' in key or any(0xD800 <= ord(ch) <= 0xDFFF for ch in key):
-        return "a key may not contain NUL, lone surrogates or double quotes"
+    if "\x00" in key or any(0xD800 <= ord(ch) <= 0xDFFF for ch in key):
+        return "a key may not contain NUL or lone surrogates"
     return None
 
 
