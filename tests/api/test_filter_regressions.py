@@ -166,3 +166,18 @@ def test_json_numbers_export_unquoted_and_text_quoted(
     lines = dict(line.split(",", 1) for line in data.decode().split("\r\n")[1:] if line)
     assert lines[f'"{number}"'].endswith(",5,-2.5")
     assert lines[f'"{text}"'].endswith(',"5",7')
+
+
+def test_a_quoted_key_holding_text_or_an_array_is_compared_as_mongodb_does(
+    client: TestClient, system: System, demo: DemoResult
+) -> None:
+    """SQLite reads keys with a double quote through json_each; a text value there is SQL text,
+    never handed to json_each as JSON (it was: "malformed JSON")."""
+    text = add_activity(system, demo, render_data={'q"q': "a"})
+    array = add_activity(system, demo, render_data={'q"q': ["a", None]})
+    null = add_activity(system, demo, render_data={'q"q': None})
+    everyone = both_ids(client, None)
+    assert both_ids(client, {'render_data.q"q': {"$ne": None}}) == {text}
+    assert both_ids(client, {'render_data.q"q': "a"}) == {text, array}
+    assert both_ids(client, {'render_data.q"q': None}) == everyone - {text}
+    assert both_ids(client, {'render_data.q"q': {"$exists": True}}) == {text, array, null}

@@ -220,9 +220,10 @@ def any_element(
         element = _PostgresElement(elements.c.value)
         return exists(select(literal(1)).select_from(elements).where(condition(element)))
     if '"' in key:
-        array = _member(column, key, "value")
-        each = func.json_each(array).table_valued("type", "value")
         is_array = _member(column, key, "type") == "array"
+        # A scalar's value is SQL text, not JSON: json_each only ever sees the array's JSON text.
+        array = case((is_array, _member(column, key, "value")), else_=literal("[]", String))
+        each = func.json_each(array).table_valued("type", "value")
     else:
         each = func.json_each(column, literal(sqlite_path(key), String)).table_valued("type", "value")
         is_array = func.json_type(column, literal(sqlite_path(key), String)) == "array"
