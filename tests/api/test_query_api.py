@@ -80,7 +80,6 @@ INJECTION_KEYS = [
     "a.$gt",
     "custom_data.$gt",
     "custom_data.a\u0000b",
-    'custom_data.a"b',
     "custom_data." + "k" * 257,
     "contract.body",
     "version.merge_fields",
@@ -144,6 +143,7 @@ def test_hostile_values_reach_sql_only_as_parameters(
         "filter": {
             "signer_id": hostile,
             f"custom_data.{hostile}": {"$ne": hostile},
+            'custom_data.q"); DROP TABLE activities; --': {"$exists": True},
             "contract.title": {"$in": [hostile]},
             "or": [{"render_data.plan": hostile}, {"connection_data.page_title": {"$gt": hostile}}],
         },

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import wait_for_job
+
 EVIDENCE = "/v1.1/extract/evidence"
 START = "2026-11-20T00:00:00Z"
 
@@ -96,7 +98,7 @@ def test_download_link_with_hostile_numbers_is_refused(client: TestClient) -> No
         assert json.loads(response.text)["code"] == "invalid_link"
 
 
-@pytest.mark.parametrize("name", ["a\u0000", "a\tb", "line\nbreak", '"q'])
+@pytest.mark.parametrize("name", ["a\u0000", "\u0000"])
 @pytest.mark.parametrize("family", ["custom", "render"])
 def test_select_names_the_worker_cannot_use_are_refused_at_creation(
     client: TestClient, family: str, name: str
@@ -110,10 +112,10 @@ def test_select_names_the_worker_cannot_use_are_refused_at_creation(
 @pytest.mark.parametrize(
     "doc", [{"custom_data.n": 1e20}, {"custom_data.n": {"$lt": 1e19}}, {"version_number": -1e19}]
 )
-def test_numbers_beyond_64_bits_are_refused_at_creation(client: TestClient, doc: dict[str, Any]) -> None:
+def test_numbers_beyond_64_bits_are_accepted_and_run(client: TestClient, doc: dict[str, Any]) -> None:
     response = client.post(EVIDENCE, json={"start_date": START, "filter": doc})
-    assert response.status_code == 400, response.text
-    assert response.json()["code"] == "invalid_filter"
+    assert response.status_code == 201, response.text
+    assert wait_for_job(client, response.json()["id"])["status"] == "success"
 
 
 @pytest.mark.parametrize(

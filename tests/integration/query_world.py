@@ -6,6 +6,7 @@ activities of one example; `expanded` turns a row into the reference evaluator's
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from clickproof.store.tables import accounts, activities, contracts, groups, sit
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 SITE = 1
+FIXED_SITE = 2  # the committed rows of `fixed_rows`, apart from the rolled-back rows of SITE
 ACCOUNT = 1
 CONTRACTS = {1: ("Terms of Service", "tos"), 2: ("Privacy Policy", "privacy")}
 # version id → (contract, number, minor, title, status, published)
@@ -43,9 +45,12 @@ def insert_world(engine: Engine) -> None:
         if conn.execute(select(accounts.c.id).where(accounts.c.id == ACCOUNT)).first() is not None:
             return
         conn.execute(insert(accounts).values(id=ACCOUNT, name="A", created_time=T0))
-        conn.execute(
-            insert(sites).values(id=SITE, account_id=ACCOUNT, name="S", access_id="s", created_time=T0)
-        )
+        for site in (SITE, FIXED_SITE):
+            conn.execute(
+                insert(sites).values(
+                    id=site, account_id=ACCOUNT, name=f"S{site}", access_id=f"s{site}", created_time=T0
+                )
+            )
         for cid, (title, key) in CONTRACTS.items():
             conn.execute(
                 insert(contracts).values(id=cid, site_id=SITE, title=title, key=key, created_time=T0)
@@ -76,11 +81,12 @@ def insert_world(engine: Engine) -> None:
             )
 
 
+NUMBERS = [0.5, -1.5, 2.0, 2.5, 10.25, 1e20, -(2**63), 2**63 - 1, 2**63, 2**70]
 json_scalars = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(-3, 12),
-    st.sampled_from([0.5, -1.5, 2.0, 10.25]),
+    st.sampled_from(NUMBERS),
     st.sampled_from(TEXTS),
 )
 json_values = st.one_of(
@@ -88,7 +94,7 @@ json_values = st.one_of(
     st.lists(json_scalars, max_size=3),
     st.sampled_from([[[1]], [{"x": 1}], {"x": 1}, {}]),
 )
-FAMILY_KEYS = ["vip", "plan", "seats", "a.b"]
+FAMILY_KEYS = ["vip", "plan", "seats", "a.b", "back\\slash", "t\tab", 'q"q']
 family_data = st.dictionaries(st.sampled_from(FAMILY_KEYS), json_values, max_size=4)
 
 
@@ -122,6 +128,58 @@ def activity_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
                 "connection_data": draw(family_data),
                 "custom_data": draw(family_data),
                 "render_data": draw(family_data),
+            }
+        )
+    return rows
+
+
+_SCALARS: list[Any] = [None, True, False, *range(-3, 13), *NUMBERS, *TEXTS]
+
+
+def _json_value(rng: random.Random) -> Any:
+    roll = rng.random()
+    if roll < 0.7:
+        return rng.choice(_SCALARS)
+    if roll < 0.92:
+        return [rng.choice(_SCALARS) for _ in range(rng.randrange(4))]
+    return rng.choice([[[1]], [{"x": 1}], {"x": 1}, {}])
+
+
+def fixed_rows(seed: int, count: int) -> list[dict[str, Any]]:
+    """`count` activities of FIXED_SITE from the value pools of `activity_rows`, reproducibly."""
+    rng = random.Random(seed)
+
+    def family() -> dict[str, Any]:
+        return {k: _json_value(rng) for k in rng.sample(FAMILY_KEYS, rng.randrange(len(FAMILY_KEYS) + 1))}
+
+    def maybe(values: list[Any]) -> Any:
+        return None if rng.random() < 0.25 else rng.choice(values)
+
+    rows = []
+    for index in range(count):
+        version_id = rng.choice(sorted(VERSIONS))
+        contract_id, number, *_ = VERSIONS[version_id]
+        rows.append(
+            {
+                "id": f"{rng.randrange(2**40):014x}{index:010x}",
+                "uuid": rng.choice(["u1", "u2", "U3"]),
+                "account_id": ACCOUNT,
+                "site_id": FIXED_SITE,
+                "signer_id": maybe(TEXTS),
+                "group_id": rng.choice([None, 1, 2]),
+                "contract_id": contract_id,
+                "version_id": version_id,
+                "version_number": number,
+                "event_type": rng.choice(["agreed", "displayed", "disagreed"]),
+                "execution_method": maybe(["clickthrough", "esignature"]),
+                "batch": maybe(TEXTS),
+                "session": maybe(["s1", "s2"]),
+                "created_time": rng.choice(TIMES),
+                "event_time": maybe(TIMES),
+                "test_mode": rng.random() < 0.5,
+                "connection_data": family(),
+                "custom_data": family(),
+                "render_data": family(),
             }
         )
     return rows

@@ -138,3 +138,50 @@ def test_objects_and_arrays_print_canonically_whatever_the_database() -> None:
     postgres = _one_column(['{"bb": 1, "a": [1, 2]}', "[]"], column, ["object", "array"])
     sqlite = _one_column(['{"a":[1,2],"bb":1}', "[]"], column, ["object", "array"])
     assert postgres == sqlite == ['{"a":[1,2],"bb":1}', "[]"]
+
+
+def test_json_numbers_are_bare_and_text_quoted_in_the_bytes() -> None:
+    """docs/api.md: text values are quoted, numbers are not, so a number 5 and a text "5" differ."""
+    mixed = (OutputColumn("custom_data.x", CellKind.JSON),)
+    values = pa.array(["5", "5", "-2.5", "true", None, "", 'a"b'])
+    kinds = pa.array(["integer", "text", "real", "true", None, "text", "text"])
+    data = _csv([pa.record_batch([values, kinds], names=["c0", "c1"])], mixed)
+    assert data == b'custom_data.x\r\n5\r\n"5"\r\n-2.5\r\n"TRUE"\r\n\r\n""\r\n"a""b"\r\n'
+    single = (OutputColumn("custom_data.x", CellKind.JSON, json_kind="number"),)
+    data = _csv([pa.record_batch([pa.array(["7", "-1e+20", "=1", None])], names=["c0"])], single)
+    assert data == b'custom_data.x\r\n7\r\n-1e+20\r\n"\'=1"\r\n\r\n'
+
+
+def test_cells_match_pyarrows_writer_for_columns_without_bare_cells() -> None:
+    import pyarrow.csv as pacsv
+
+    columns = (
+        OutputColumn("signer_id", CellKind.TEXT),
+        OutputColumn("version_number", CellKind.PLAIN),
+        OutputColumn("batch", CellKind.PLAIN),
+    )
+    texts = pa.array([*HOSTILE, None])
+    numbers = pa.array([*range(len(HOSTILE)), None], type=pa.int64())
+    nulls = pa.nulls(len(HOSTILE) + 1)
+    ours = _csv([pa.record_batch([texts, numbers, nulls], names=["c0", "c1", "c2"])], columns)
+    theirs = pa.BufferOutputStream()
+    guarded = pa.array([None if v is None else guard_text(v) for v in texts.to_pylist()])
+    pacsv.write_csv(
+        pa.record_batch([guarded, numbers, pa.nulls(len(texts), pa.string())], names=["a", "b", "c"]),
+        theirs,
+        write_options=pacsv.WriteOptions(include_header=False, eol="\r\n", quoting_style="needed"),
+    )
+    assert ours == header_line(columns) + theirs.getvalue().to_pybytes()
+
+
+@pytest.mark.parametrize("text", ["\x1f1", "a\x1e", '"\x1f', '\x1e"', "\x1f\x1e", 'x"\x1f2\x1e"y', "plain"])
+def test_bare_cells_are_exact_whatever_the_text_holds(text: str) -> None:
+    """Marker characters in stored text never change another cell or lose a character."""
+    from clickproof.export.csv_lines import Cells, encode, encode_lines
+
+    values = pa.array(["5", text, "-1.5", None, text])
+    bare = pa.array([True, False, True, False, False])
+    columns = [Cells(values, bare), Cells(pa.array([text, "7", text, "", None]), False)]
+    assert encode(columns) == encode_lines(columns).to_pybytes()
+    rows = list(csv.reader(io.StringIO(encode(columns).decode(), newline="")))
+    assert [r[0] for r in rows] == ["5", text, "-1.5", "", text]

@@ -38,7 +38,8 @@ def test_tenant_name_length_boundary(family: str) -> None:
     parse({family: ["k" * limits.MAX_FIELD_NAME_LENGTH]})
     assert error({family: ["k" * (limits.MAX_FIELD_NAME_LENGTH + 1)]}).field == f"select.{family}[0]"
     assert error({family: [""]}).field == f"select.{family}[0]"
-    assert error({family: ['a"b']}).field == f"select.{family}[0]"
+    assert error({family: ["a\x00b"]}).field == f"select.{family}[0]"
+    parse({family: ['a"b', "t\tab", "n\nl", "back\\slash"]})  # every database can read these keys
 
 
 def test_unknown_connection_names_list_the_valid_ones() -> None:

@@ -29,6 +29,7 @@ from clickproof.errors import (
 )
 from clickproof.query.ast import Node
 from clickproof.query.describe import describe_filter
+from clickproof.query.fields import json_key_problem
 from clickproof.query.parse import parse_filter
 from clickproof.query.sort import SortKey, format_sort, parse_sort
 
@@ -210,11 +211,6 @@ def _parse_select(raw: object) -> tuple[dict[str, list[str]], set[str]]:
     return select, given
 
 
-def _printable(name: str) -> bool:
-    """True when a name can be a JSON path on both databases: no quote, control or surrogate."""
-    return '"' not in name and not any(ord(ch) < 0x20 or 0xD800 <= ord(ch) <= 0xDFFF for ch in name)
-
-
 def _select_names(family: str, names: list[object]) -> list[str]:
     valid: tuple[str, ...] | None = {
         "standard": STANDARD_NAMES,
@@ -223,10 +219,10 @@ def _select_names(family: str, names: list[object]) -> list[str]:
     result: list[str] = []
     unknown: list[str] = []
     for index, name in enumerate(names):
-        if not isinstance(name, str) or not name or len(name) > MAX_FIELD_NAME_LENGTH or not _printable(name):
+        if not isinstance(name, str) or json_key_problem(name) is not None:
             raise InvalidSelectError(
                 f"select.{family}[{index}] must be a name of 1 to {MAX_FIELD_NAME_LENGTH} characters "
-                "without double quotes, control characters (NUL included) or lone surrogates",
+                "without NUL or lone surrogates",
                 field=f"select.{family}[{index}]",
             )
         if valid is not None and name not in valid:

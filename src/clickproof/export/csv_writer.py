@@ -1,7 +1,8 @@
 """Arrow record batches → RFC 4180 CSV bytes, with the formula guard on untrusted text.
 
 Output: UTF-8 (optional BOM), CRLF line ends, header of dotted names, text values quoted,
-empty unquoted cells for absent values. A text cell whose first non-space character is
+numbers (JSON family numbers included) bare, empty unquoted cells for absent values
+(export/csv_lines.py). A text cell whose first non-space character is
 =, +, -, @, TAB or CR gets a leading apostrophe (OWASP CSV injection); numbers stay numbers.
 """
 
@@ -15,8 +16,8 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
+from clickproof.export.csv_lines import Cells, encode
 from clickproof.export.csv_query import FORMULA_STARTS, CellKind, OutputColumn
 from clickproof.failpoints import failpoint
 
@@ -96,10 +97,13 @@ def canonical_structured(value: pa.Array, structured: pa.Array) -> pa.Array:
     return pc.replace_with_mask(value, structured, pa.array(fixed, type=pa.string()))
 
 
-def _json_cell(value: pa.Array, kind: pa.Array) -> pa.Array:
+_NUMBER_WORDS = pa.array(["integer", "real", "number"])  # SQLite json_type, PostgreSQL jsonb_typeof
+
+
+def _json_cell(value: pa.Array, kind: pa.Array) -> Cells:
     """A JSON family cell from its value (as text) and its JSON type word: text is guarded,
     booleans print TRUE/FALSE (SQLite says true/false; PostgreSQL says boolean, value true/false),
-    objects and arrays print as canonical JSON."""
+    objects and arrays print as canonical JSON, numbers print bare (unquoted)."""
     value = _as_string(value)
     kind = _as_string(kind)
     value = canonical_structured(value, pc.is_in(kind, value_set=_STRUCTURED_WORDS))
@@ -107,25 +111,28 @@ def _json_cell(value: pa.Array, kind: pa.Array) -> pa.Array:
     boolean = pc.equal(kind, "boolean")
     true = pc.or_(pc.equal(kind, "true"), pc.and_(boolean, pc.equal(value, "true")))
     false = pc.or_(pc.equal(kind, "false"), pc.and_(boolean, pc.equal(value, "false")))
-    return pc.if_else(true, "TRUE", pc.if_else(false, "FALSE", text))
+    cells = pc.if_else(true, "TRUE", pc.if_else(false, "FALSE", text))
+    return Cells(cells, pc.is_in(kind, value_set=_NUMBER_WORDS))
 
 
 # A JSON number as PostgreSQL (->>) or SQLite (json_extract cast to text) prints it.
 _JSON_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
 
 
-def _single_kind_cell(value: pa.Array, kind: str) -> pa.Array:
+def _single_kind_cell(value: pa.Array, kind: str) -> Cells:
     """A JSON family cell of a key whose stored values all have one kind. A value of another kind
     (written after the kinds were read) is still safe: only true/false print as booleans, only
-    number text skips the guard, everything else is guarded as text."""
+    number text skips the guard and the quotes, everything else is guarded as text."""
     value = _as_string(value)
     if kind == "boolean":  # PostgreSQL prints true/false; SQLite's json_extract 1/0
         true = pc.is_in(value, value_set=pa.array(["true", "1"]))
         false = pc.is_in(value, value_set=pa.array(["false", "0"]))
-        return pc.if_else(true, "TRUE", pc.if_else(false, "FALSE", _guard(value)))
+        return Cells(pc.if_else(true, "TRUE", pc.if_else(false, "FALSE", _guard(value))), False)
     if kind in ("object", "array"):
         value = canonical_structured(value, pc.starts_with(value, "{" if kind == "object" else "["))
-    return _guard(value, exempt=_JSON_NUMBER if kind == "number" else None)
+    if kind == "number":
+        return Cells(_guard(value, exempt=_JSON_NUMBER), pc.match_substring_regex(value, _JSON_NUMBER))
+    return Cells(_guard(value), False)
 
 
 def header_line(columns: tuple[OutputColumn, ...]) -> bytes:
@@ -136,30 +143,27 @@ def header_line(columns: tuple[OutputColumn, ...]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def transform_batch(batch: pa.RecordBatch, columns: tuple[OutputColumn, ...]) -> pa.RecordBatch:
+def transform_batch(batch: pa.RecordBatch, columns: tuple[OutputColumn, ...]) -> list[Cells]:
     """Turn a batch of query columns into the output cells, in header order."""
-    arrays: list[pa.Array] = []
+    cells: list[Cells] = []
     index = 0
     for column in columns:
         if column.kind is CellKind.JSON and column.json_kind is not None:
-            arrays.append(_single_kind_cell(batch.column(index), column.json_kind))
+            cells.append(_single_kind_cell(batch.column(index), column.json_kind))
             index += 1
             continue
         if column.kind is CellKind.JSON:
-            arrays.append(_json_cell(batch.column(index), batch.column(index + 1)))
+            cells.append(_json_cell(batch.column(index), batch.column(index + 1)))
             index += 2
             continue
         value = batch.column(index)
         index += 1
         if column.kind is CellKind.TEXT:
-            arrays.append(_guard(value))
-        elif pa.types.is_null(value.type):
-            arrays.append(pc.cast(value, pa.string()))
+            value = _guard(value)
         elif pa.types.is_timestamp(value.type):
-            arrays.append(iso_utc(value))
-        else:
-            arrays.append(value)
-    return pa.RecordBatch.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
+            value = iso_utc(value)
+        cells.append(Cells(value, False))
+    return cells
 
 
 def write_csv(
@@ -174,15 +178,10 @@ def write_csv(
     """Write the header (unless `header` is false: a chunk's part) and every batch; return the rows."""
     if header:
         out.write((_BOM if bom else b"") + header_line(columns))
-    options = pacsv.WriteOptions(include_header=False, eol="\r\n", quoting_style="needed")
     rows = 0
     for batch in batches:
-        cells = transform_batch(batch, columns)
-        # One writer per batch: batches of one stream may type an all-empty column differently.
-        # Encoded into a buffer of its own, handed over whole (a threaded sink may keep it).
-        encoded = pa.BufferOutputStream()
-        pacsv.write_csv(cells, encoded, write_options=options)
-        out.write(encoded.getvalue())
+        # Each batch encoded into a buffer of its own, handed over whole (a threaded sink may keep it).
+        out.write(encode(transform_batch(batch, columns)))
         rows += batch.num_rows
         failpoint("export.batch_written")
         if on_batch is not None:

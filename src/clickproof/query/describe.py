@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from clickproof.domain.timestamps import format_instant
+from clickproof.domain.timestamps import format_instant, format_stored
 from clickproof.query.ast import And, Compare, Node, Not, Op, Or, Scalar
 
 _PHRASES = {
@@ -28,7 +28,9 @@ def describe_filter(node: Node | None) -> str:
 
 def _value(value: Scalar) -> str:
     if isinstance(value, datetime):
-        return format_instant(value)
+        # Milliseconds as the API prints instants, unless that would hide the microseconds the
+        # filter compares: two filters that select different rows never read the same.
+        return format_instant(value) if value.microsecond % 1000 == 0 else format_stored(value)
     if isinstance(value, bool) or value is None:
         return json.dumps(value)
     if isinstance(value, str):

@@ -24,15 +24,22 @@ def standard_ref(name: str) -> FieldRef:
     return FieldRef(Family.STANDARD, name, spec.type, spec.description)
 
 
-def family_key_problem(key: str) -> str | None:
-    """Why ``key`` cannot name a key of a JSON family, or None when it can."""
+def json_key_problem(key: str) -> str | None:
+    """Why ``key`` cannot address a key of a JSON family on both databases, or None when it can:
+    NUL and lone surrogates cannot be stored (PostgreSQL). Tabs, newlines, backslashes and double
+    quotes can (query/json_access.py)."""
     if not key or len(key) > MAX_FIELD_NAME_LENGTH:
         return f"needs a key of 1 to {MAX_FIELD_NAME_LENGTH} characters"
+    if "\x00" in key or any(0xD800 <= ord(ch) <= 0xDFFF for ch in key):
+        return "a key may not contain NUL or lone surrogates"
+    return None
+
+
+def family_key_problem(key: str) -> str | None:
+    """Why ``key`` cannot name a key of a JSON family in a filter or sort, or None when it can."""
     if key.startswith("$"):
         return "a key may not start with '$'"
-    if any(ord(ch) < 0x20 or 0xD800 <= ord(ch) <= 0xDFFF for ch in key) or '"' in key:
-        return "a key may not contain control characters, lone surrogates or double quotes"
-    return None
+    return json_key_problem(key)
 
 
 def lookup_field(path: str) -> FieldRef | str:

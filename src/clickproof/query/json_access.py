@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
@@ -39,8 +40,16 @@ class JsonAccess(Protocol):
 
 
 def sqlite_path(key: str) -> str:
-    """A SQLite JSON path naming one top-level key, quoted so dots and brackets stay literal."""
-    return f'$."{key}"'
+    """A SQLite JSON path naming one top-level key, quoted so dots and brackets stay literal.
+
+    The label is the key as a JSON string, escaped exactly as the stored text escapes it
+    (domain/chain.canonical_json: `ensure_ascii=False`): SQLite before 3.45 (Python's own
+    sqlite3 here) compares the label with the stored key's raw, escaped text, later versions
+    (ADBC's) decode both, so a backslash, tab or newline in a key is found by either. A double
+    quote cannot be named by a quoted label before 3.45: such keys are found through json_each
+    (`_member`).
+    """
+    return "$." + json.dumps(key, ensure_ascii=False)
 
 
 class SqliteJson:
@@ -55,6 +64,8 @@ class SqliteJson:
     }
 
     def _type(self, column: ColumnElement[Any], key: str) -> ColumnElement[str]:
+        if '"' in key:
+            return _member(column, key, "type")
         return func.json_type(column, literal(sqlite_path(key), String))
 
     def type_is(self, column: ColumnElement[Any], key: str, kind: str) -> ColumnElement[bool]:
@@ -65,17 +76,30 @@ class SqliteJson:
     def exists(self, column: ColumnElement[Any], key: str) -> ColumnElement[bool]:
         return self._type(column, key).is_not(None)
 
+    def _value(self, column: ColumnElement[Any], key: str) -> ColumnElement[Any]:
+        if '"' in key:
+            return _member(column, key, "value")
+        return func.json_extract(column, literal(sqlite_path(key), String))
+
     def text(self, column: ColumnElement[Any], key: str) -> ColumnElement[str]:
-        return type_coerce(func.json_extract(column, literal(sqlite_path(key), String)), Text)
+        return type_coerce(self._value(column, key), Text)
 
     def number(self, column: ColumnElement[Any], key: str) -> ColumnElement[float]:
-        return type_coerce(func.json_extract(column, literal(sqlite_path(key), String)), Float)
+        return type_coerce(self._value(column, key), Float)
 
     def kind(self, column: ColumnElement[Any], key: str) -> ColumnElement[str]:
         return self._type(column, key)
 
     def type_word(self, column: ColumnElement[Any], key: str) -> ColumnElement[str]:
         return self._type(column, key)
+
+
+def _member(column: ColumnElement[Any], key: str, part: str) -> ColumnElement[Any]:
+    """One column of the json_each row of a top-level key, found by the key's decoded text: for
+    keys with a double quote, which SQLite before 3.45 cannot name in a path. `value` is what
+    json_extract gives: the SQL value of a scalar, the JSON text of an array or object."""
+    each = func.json_each(column).table_valued("key", "type", "value")
+    return select(each.c[part]).where(each.c.key == literal(key, String)).limit(1).scalar_subquery()
 
 
 class PostgresJson:
@@ -195,7 +219,12 @@ def any_element(
         elements = func.jsonb_array_elements(guarded).table_valued("value")
         element = _PostgresElement(elements.c.value)
         return exists(select(literal(1)).select_from(elements).where(condition(element)))
-    path = literal(sqlite_path(key), String)
-    each = func.json_each(column, path).table_valued("type", "value")
-    is_array = func.json_type(column, literal(sqlite_path(key), String)) == "array"
+    if '"' in key:
+        is_array = _member(column, key, "type") == "array"
+        # A scalar's value is SQL text, not JSON: json_each only ever sees the array's JSON text.
+        array = case((is_array, _member(column, key, "value")), else_=literal("[]", String))
+        each = func.json_each(array).table_valued("type", "value")
+    else:
+        each = func.json_each(column, literal(sqlite_path(key), String)).table_valued("type", "value")
+        is_array = func.json_type(column, literal(sqlite_path(key), String)) == "array"
     return and_(is_array, exists(select(literal(1)).select_from(each).where(condition(_SqliteElement(each)))))

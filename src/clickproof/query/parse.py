@@ -174,14 +174,14 @@ def _scalar(ref: FieldRef, value: object, pointer: str) -> Scalar:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
-        if not -(2**63) <= value <= 2**63 - 1:
-            raise InvalidFilterError("integer out of the 64-bit range", field=pointer)
+        try:
+            float(value)
+        except OverflowError:
+            raise InvalidFilterError("number out of the range of a double", field=pointer) from None
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
             raise InvalidFilterError("numbers must be finite", field=pointer)
-        if not -(2.0**63) <= value < 2.0**63:  # both databases compare integers as 64-bit
-            raise InvalidFilterError("number out of the 64-bit range (-2^63 to 2^63)", field=pointer)
         return value
     if isinstance(value, str):
         if len(value) > MAX_FILTER_STRING:

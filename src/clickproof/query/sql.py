@@ -14,9 +14,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Table, and_, false, func, literal, not_, or_, select, true, tuple_
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Numeric,
+    String,
+    Table,
+    and_,
+    cast,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.sql.elements import ColumnElement, False_
 
 from clickproof.domain.fields import FAMILY_COLUMN, RELATED_BY_NAME, Family, FieldType
@@ -62,6 +79,26 @@ def bracket(value: Scalar) -> str:
     if isinstance(value, datetime):
         return "datetime"
     return "null"
+
+
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def number_literal(value: int | float, dialect_name: str) -> ColumnElement[Any]:
+    """A number bound so that the database compares it exactly as written: a 64-bit integer as
+    BIGINT; any other number as NUMERIC on PostgreSQL (an integer column compared with 2.5 or
+    1e20 is never rounded or overflowed) and as a double on SQLite (which compares an integer
+    with a double exactly)."""
+    # -2^63 itself is NUMERIC on PostgreSQL: the client-side binding of exports writes it as
+    # `-9223372036854775808::BIGINT`, which PostgreSQL reads as -(2^63::BIGINT), out of range.
+    smallest = INT64[0] + (1 if dialect_name == "postgresql" else 0)
+    if isinstance(value, int) and smallest <= value <= INT64[1]:
+        return literal(value, BigInteger())
+    if dialect_name == "postgresql":
+        # Bound as text and cast in SQL: SQLAlchemy's NUMERIC parameter would pass a float.
+        exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        return cast(literal(str(exact), String()), Numeric())
+    return literal(float(value), Float())
 
 
 TYPE_BRACKET = {
@@ -115,8 +152,13 @@ class _FilterCompiler:
             return (column.is_not(None) if value else column.is_(None)), False
         if op is Op.IN:
             matching = [v for v in value if v is not None and bracket(v) == TYPE_BRACKET[ftype]]
+            if ftype is FieldType.INTEGER:  # an integer column equals only whole numbers
+                matching = [int(v) for v in matching if v == int(v) and INT64[0] <= v <= INT64[1]]
             parts: list[ColumnElement[bool]] = []
-            if matching:
+            if matching and ftype is FieldType.INTEGER:  # 64-bit values against a 32-bit column
+                numbers = [number_literal(v, self.dialect_name) for v in matching]
+                parts.append(column == numbers[0] if len(numbers) == 1 else column.in_(numbers))
+            elif matching:
                 parts.append(column == matching[0] if len(matching) == 1 else column.in_(matching))
             if None in value:
                 parts.append(column.is_(None))
@@ -127,11 +169,14 @@ class _FilterCompiler:
             return (column.is_(None) if op in _NULL_MATCHING else false()), False
         if bracket(value) != TYPE_BRACKET[ftype]:
             return false(), False
-        # Typed, so booleans and instants bind as the column does; whole numbers bind as 64-bit so
-        # a value beyond a 32-bit column compares instead of overflowing the parameter.
-        wide = ftype is FieldType.INTEGER and isinstance(value, int) and not isinstance(value, bool)
-        bound = literal(value, BigInteger() if wide else column.type)
-        if ftype is FieldType.STRING and op is not Op.EQ:
+        # Typed, so booleans and instants bind as the column does; numbers bind as they are written
+        # (number_literal), so 2.5 or 1e20 compares with an integer column instead of rounding.
+        bound = (
+            number_literal(value, self.dialect_name)
+            if ftype is FieldType.INTEGER
+            else literal(value, column.type)
+        )
+        if ftype in (FieldType.STRING, FieldType.OBJECT_ID) and op is not Op.EQ:
             column = collated_text(column, self.dialect_name)
         return _COMPARATORS[op](column, bound), nullable
 
@@ -161,9 +206,7 @@ class _FilterCompiler:
             present = json.exists(column, key)
             return (present if value else not_(present)), False
         if op is Op.IN:
-            if not value:
-                return false(), False
-            return or_(*(self._json(column_name, key, Op.EQ, v)[0] for v in value)), True
+            return self._json_in(column_name, key, value)
         if value is None and op not in _NULL_MATCHING:
             return false(), False
         view = KeyView(json, column, key)
@@ -176,6 +219,42 @@ class _FilterCompiler:
 
         return or_(condition(view), any_element(self.dialect_name, column, key, condition)), True
 
+    def _json_in(self, column_name: str, key: str, values: tuple[Scalar, ...]) -> Leaf:
+        """``$in`` on a JSON key: one IN list per type bracket, so a thousand values stay one
+        expression (an OR per value exceeds SQLite's expression depth near 500 values)."""
+        parts: list[ColumnElement[bool]] = []
+        if None in values:
+            parts.append(self._json(column_name, key, Op.EQ, None)[0])
+        present = tuple(v for v in values if v is not None)
+        if present:
+            column = activities.c[column_name]
+
+            def condition(target: JsonView) -> ColumnElement[bool]:
+                return _json_one_of(target, present, self.dialect_name)
+
+            view = KeyView(self.json, column, key)
+            parts.append(or_(condition(view), any_element(self.dialect_name, column, key, condition)))
+        if not parts:
+            return false(), False
+        return (parts[0] if len(parts) == 1 else or_(*parts)), True
+
+
+def _json_one_of(target: JsonView, values: tuple[Scalar, ...], dialect_name: str) -> ColumnElement[bool]:
+    """``target`` equals one of ``values`` (no None among them), within each value's bracket."""
+    texts = sorted(
+        {v.isoformat() if isinstance(v, datetime) else v for v in values if isinstance(v, str | datetime)}
+    )
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    booleans = {v for v in values if isinstance(v, bool)}
+    parts: list[ColumnElement[bool]] = []
+    if texts:
+        parts.append(and_(target.type_is("text"), target.text().in_(texts)))
+    if numbers:
+        bound = [number_literal(v, dialect_name) for v in dict.fromkeys(numbers)]
+        parts.append(and_(target.type_is("number"), target.number().in_(bound)))
+    parts.extend(target.type_is("true" if b else "false") for b in sorted(booleans))
+    return parts[0] if len(parts) == 1 else or_(*parts)
+
 
 def _json_compare(target: JsonView, op: Op, value: Any, dialect_name: str) -> ColumnElement[bool]:
     """``target op value`` for one JSON value, within the value's type bracket."""
@@ -187,7 +266,9 @@ def _json_compare(target: JsonView, op: Op, value: Any, dialect_name: str) -> Co
             text = collated_text(text, dialect_name)
         return and_(target.type_is("text"), _COMPARATORS[op](text, text_value))
     if kind == "number":
-        return and_(target.type_is("number"), _COMPARATORS[op](target.number(), value))
+        return and_(
+            target.type_is("number"), _COMPARATORS[op](target.number(), number_literal(value, dialect_name))
+        )
     # Booleans: false < true, as MongoDB orders them.
     is_true = target.type_is("true")
     is_false = target.type_is("false")
