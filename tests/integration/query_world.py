@@ -6,6 +6,7 @@ activities of one example; `expanded` turns a row into the reference evaluator's
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,7 +35,14 @@ VERSIONS: dict[str, tuple[int, int, int, str, str, datetime | None]] = {
     for c in CONTRACTS
     for n in (1, 2, 3)
 }
-GROUPS = {1: ("signup", "Sign-up"), 2: ("checkout", "Checkout")}
+# Groups have global ids: each site has its own two (the same keys and titles).
+GROUPS = {
+    1: ("signup", "Sign-up"),
+    2: ("checkout", "Checkout"),
+    3: ("signup", "Sign-up"),
+    4: ("checkout", "Checkout"),
+}
+GROUP_SITES = {1: SITE, 2: SITE, 3: FIXED_SITE, 4: FIXED_SITE}
 TIMES = [T0 + timedelta(hours=h, microseconds=m) for h in (0, 1, 5) for m in (0, 1)]
 TEXTS = ["a", "b", "B", "ä", "10", "2", "", "agreed", "x y", "Zoë", "=1+1"]
 
@@ -51,16 +59,18 @@ def insert_world(engine: Engine) -> None:
                     id=site, account_id=ACCOUNT, name=f"S{site}", access_id=f"s{site}", created_time=T0
                 )
             )
-        for cid, (title, key) in CONTRACTS.items():
+        for site, (cid, (title, key)) in itertools.product((SITE, FIXED_SITE), CONTRACTS.items()):
             conn.execute(
-                insert(contracts).values(id=cid, site_id=SITE, title=title, key=key, created_time=T0)
+                insert(contracts).values(id=cid, site_id=site, title=title, key=key, created_time=T0)
             )
-        for vid, (cid, number, minor, title, status, published) in VERSIONS.items():
+        for site, (vid, (cid, number, minor, title, status, published)) in itertools.product(
+            (SITE, FIXED_SITE), VERSIONS.items()
+        ):  # contract and version ids are unique per site: each site holds the same catalogue
             conn.execute(
                 insert(versions).values(
                     id=vid,
                     contract_id=cid,
-                    site_id=SITE,
+                    site_id=site,
                     title=title,
                     body="",
                     version_number=number,
@@ -76,7 +86,7 @@ def insert_world(engine: Engine) -> None:
         for gid, (key, title) in GROUPS.items():
             conn.execute(
                 insert(groups).values(
-                    id=gid, site_id=SITE, key=key, title=title, contract_ids=[], created_time=T0
+                    id=gid, site_id=GROUP_SITES[gid], key=key, title=title, contract_ids=[], created_time=T0
                 )
             )
 
@@ -166,7 +176,7 @@ def fixed_rows(seed: int, count: int) -> list[dict[str, Any]]:
                 "account_id": ACCOUNT,
                 "site_id": FIXED_SITE,
                 "signer_id": maybe(TEXTS),
-                "group_id": rng.choice([None, 1, 2]),
+                "group_id": rng.choice([None, 3, 4]),
                 "contract_id": contract_id,
                 "version_id": version_id,
                 "version_number": number,

@@ -8,7 +8,7 @@ import struct
 import pytest
 import rfc8785
 
-from clickproof.evidence.manifest import signed_bytes
+from clickproof.evidence.manifest import filter_text, signed_bytes
 
 # RFC 8785 section 3.2.2: the complete example.
 EXAMPLE_INPUT = r"""{
@@ -79,3 +79,12 @@ def test_keys_sort_by_utf16_code_units() -> None:
 def test_non_ascii_stays_raw() -> None:
     assert signed_bytes({"name": "山田 حسن"}) == '{"name":"山田 حسن"}'.encode()
     assert rfc8785.dumps({"name": "山田"}) == signed_bytes({"name": "山田"})
+
+
+def test_a_filter_with_integers_beyond_doubles_keeps_every_digit() -> None:
+    text = filter_text({"custom_data.n": {"$lt": 10**20}, "account": -(2**63), "b": [2**53 - 1, 1.5]})
+    assert (
+        text
+        == '{"account":-9223372036854775808,"b":[9007199254740991,1.5],"custom_data.n":{"$lt":100000000000000000000}}'
+    )
+    assert json.loads(text) == {"custom_data.n": {"$lt": 10**20}, "account": -(2**63), "b": [2**53 - 1, 1.5]}

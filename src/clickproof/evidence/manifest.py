@@ -14,6 +14,7 @@ Format 1 manifests (sorted-keys JSON, filter as an object) still verify.
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,10 +97,36 @@ def manifest_body(
     }
 
 
+_SAFE_INTEGER = 2**53 - 1  # RFC 8785 numbers are IEEE 754 doubles: beyond this they would round
+
+
+def filter_text(value: Any) -> str:
+    """The filter's RFC 8785 text, except that an integer beyond 2^53 (a filter may compare with
+    up to 64-bit and larger integers) is written with all its digits instead of being rounded."""
+    marker = secrets.token_hex(8)
+    exact: dict[str, str] = {}
+
+    def swap(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: swap(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [swap(v) for v in node]
+        if isinstance(node, int) and not isinstance(node, bool) and abs(node) > _SAFE_INTEGER:
+            placeholder = f"{marker}-{len(exact)}"
+            exact[f'"{placeholder}"'] = str(node)
+            return placeholder
+        return node
+
+    text = rfc8785.dumps(swap(value)).decode("utf-8")
+    for quoted, digits in exact.items():
+        text = text.replace(quoted, digits)
+    return text
+
+
 def _request(data: dict[str, Any]) -> dict[str, Any]:
     request = {k: data.get(k) for k in REQUEST_KEYS}
     if request["filter"] is not None:
-        request["filter"] = rfc8785.dumps(request["filter"]).decode("utf-8")
+        request["filter"] = filter_text(request["filter"])
     return request
 
 
