@@ -47,8 +47,11 @@ FONT_FILES: Final[dict[FontRole, str]] = {
 }
 DEFAULT_TEXT_CACHE = 256
 FONT_CACHE = 64
-ACTIVITY_NOTE = "The activity's exact values, canonical JSON; its SHA-256 is printed on this page."
-CONTEXT_NOTE = "Site, signer, contract, version and group as printed on this page."
+ACTIVITY_NOTE = (
+    "The activity's exact values with the signer record as of the activity, canonical JSON; "
+    "its SHA-256 is printed on this page."
+)
+CONTEXT_NOTE = "Site, contract, version and group as printed on this page."
 
 
 class EvidencePdfRenderer:
@@ -79,8 +82,9 @@ class EvidencePdfRenderer:
         self.drawable = drawable_codes(FONTS)
 
     def render(self, record: EvidenceRecord, *, timestamp: int) -> bytes:
-        """The evidence PDF: certificate page(s), then the accepted text. Same inputs, same bytes."""
-        text_pages = self._text_pages(record, timestamp)
+        """The evidence PDF: certificate page(s), then the accepted text (none for an activity
+        about no contract). Same inputs, same bytes."""
+        text_pages = None if record.contract_text is None else self._text_pages(record, timestamp)
         laid = self.layout.layout(record.certificate)
         writer = PdfWriter()
         catalog, pages = writer.reserve(), writer.reserve()
@@ -94,7 +98,8 @@ class EvidencePdfRenderer:
                     % (pages, PAGE_WIDTH, PAGE_HEIGHT, resources, stream)
                 )
             )
-        kids += writer.add_template(text_pages, parent=pages)
+        if text_pages is not None:
+            kids += writer.add_template(text_pages, parent=pages)
         writer.set(
             pages, b"<</Type/Pages/Count %d/Kids[%s]>>" % (len(kids), b" ".join(b"%d 0 R" % k for k in kids))
         )

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
@@ -23,7 +24,8 @@ MAX_GROUP = 512
 
 @dataclass
 class WriteItem:
-    """One send's writes: signers to create or update, then activities to append."""
+    """One send's writes: signers to create or update, then activities to append, each recording
+    the signer record as the send's signer write leaves it."""
 
     signers: list[SignerWrite]
     activities: list[Activity]
@@ -35,7 +37,7 @@ class GroupCommitter:
     def __init__(
         self,
         engine: Engine,
-        write_signers: Callable[[Connection, list[SignerWrite]], None],
+        write_signers: Callable[[Connection, list[SignerWrite]], list[dict[str, Any]]],
         append: Callable[[Connection, list[Activity]], object],
     ) -> None:
         self.engine = engine
@@ -75,5 +77,14 @@ class GroupCommitter:
 
     def _transaction(self, group: list[WriteItem]) -> None:
         with self.engine.begin() as conn:
-            self.write_signers(conn, [w for item in group for w in item.signers])
-            self.append(conn, [a for item in group for a in item.activities])
+            records = iter(self.write_signers(conn, [w for item in group for w in item.signers]))
+            batch: list[Activity] = []
+            for item in group:
+                record = None
+                for _write in item.signers:
+                    record = next(records)
+                if record is None:
+                    batch.extend(item.activities)
+                else:
+                    batch.extend(replace(a, signer_properties=record) for a in item.activities)
+            self.append(conn, batch)

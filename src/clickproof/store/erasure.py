@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, null, select, update
 
 from clickproof.domain.chain import sha256_hex
 from clickproof.store.tables import activities, erasures
@@ -26,6 +26,7 @@ def erase_signer(
             connection_data={},
             custom_data={},
             render_data={},
+            signer_properties=null(),
             pii_salt=None,
             erased_time=now,
         )

@@ -138,9 +138,10 @@ activities = Table(
     Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
     Column("signer_id", String(1024), nullable=True),
     Column("group_id", Integer, ForeignKey("groups.id"), nullable=True),
-    Column("contract_id", Integer, ForeignKey("contracts.id"), nullable=False),
-    Column("version_id", String(24), ForeignKey("versions.id"), nullable=False),
-    Column("version_number", Integer, nullable=False),
+    # No contract for an `updated` event sent without one: it concerns the signer record alone.
+    Column("contract_id", Integer, ForeignKey("contracts.id"), nullable=True),
+    Column("version_id", String(24), ForeignKey("versions.id"), nullable=True),
+    Column("version_number", Integer, nullable=True),
     Column("event_type", String(32), nullable=False),
     Column("execution_method", String(32), nullable=True),
     Column("batch", String(64), nullable=True),
@@ -161,6 +162,12 @@ activities = Table(
     Column("chain_hash", String(64), nullable=True),
     Column("source", String(16), nullable=True),
     Column("erased_time", UtcDateTime, nullable=True),
+    # The signer record as of this activity (after its own change, for `updated`): part of the
+    # personal part, hashed and erasable. Null: no signer, or not recorded (imports, older rows).
+    Column("signer_properties", JsonDocument, nullable=True),
+    # Format of the canonical record and personal part (domain/chain.py); null: 1, before
+    # signer snapshots.
+    Column("record_version", Integer, nullable=True),
     Index("ix_activities_site_chain", "site_id", "chain_seq", unique=True),
     # The export window scan: site + created_time, with id so the total order needs no sort.
     Index("ix_activities_site_created", "site_id", "created_time", "id"),
