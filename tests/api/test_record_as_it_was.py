@@ -5,9 +5,12 @@ record, byte for byte as it was. Through the real app, on each test database."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import subprocess
+import zipfile
+from datetime import timedelta
 from typing import Any
 
 import pikepdf
@@ -15,9 +18,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from clickproof.bootstrap import System
+from clickproof.domain.timestamps import utc_now
 from clickproof.services.demo_data import DEMO_SITE_ACCESS_ID, DemoResult
 from clickproof.store.chain_verify import verify_site
 from clickproof.store.tables import activities
+from tests.conftest import download, wait_for_job
 
 SID = DEMO_SITE_ACCESS_ID
 ANN = "ann@example.com"
@@ -169,3 +174,35 @@ def test_rewriting_the_recorded_signer_breaks_the_chain(
     report = verify_site(system.engine, demo.site_id)
     assert not report.ok and report.broken_id == accepted
     assert report.problem is not None and "signer record" in report.problem
+
+
+def test_an_export_carries_the_update_with_its_own_evidence(client: TestClient) -> None:
+    """The update is an activity of the export like any other: a CSV row without a contract and
+    an evidence PDF of its own; the acceptance's PDF in the zip is the one /record gives."""
+    accepted = accept_as_ann(client)
+    update = send_update(client)
+    created = client.post(
+        "/v1.1/extract/evidence",
+        json={
+            "start_date": (utc_now() - timedelta(days=1)).isoformat(),
+            "filter": {"signer_id": ANN},
+            "custom_all": True,
+            "export_types": ["clickwrap_activities", "clickwrap_activities_as_pdfs"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    job = wait_for_job(client, created.json()["id"], timeout=120)
+    assert job["status"] == "success", job["message"]
+    urls = client.get(f"/v1.1/extract/evidence/{job['id']}/urls").json()
+    (table,) = urls["clickwrap_activities"]
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(download(client, table).decode(), newline=""))}
+    assert set(rows) == {accepted, update}
+    assert (rows[update]["event_type"], rows[update]["contract"], rows[update]["version"]) == ("updated", "", "")
+    assert rows[update]["custom_data.last_name"] == "Smith-Lee" and rows[accepted]["contract"]
+    pdfs: dict[str, bytes] = {}
+    for part in urls["clickwrap_activities_as_pdfs"]:
+        with zipfile.ZipFile(io.BytesIO(download(client, part))) as archive:
+            pdfs.update({n: archive.read(n) for n in archive.namelist() if n.endswith(".pdf")})
+    assert sorted(pdfs) == sorted(f"{i}.pdf" for i in (accepted, update))
+    assert attachments(pdfs[f"{accepted}.pdf"]) == attachments(record(client, accepted))
+    assert "Record of a signer record change" in pdf_text(pdfs[f"{update}.pdf"])
