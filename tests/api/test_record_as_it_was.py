@@ -197,7 +197,11 @@ def test_an_export_carries_the_update_with_its_own_evidence(client: TestClient) 
     (table,) = urls["clickwrap_activities"]
     rows = {r["id"]: r for r in csv.DictReader(io.StringIO(download(client, table).decode(), newline=""))}
     assert set(rows) == {accepted, update}
-    assert (rows[update]["event_type"], rows[update]["contract"], rows[update]["version"]) == ("updated", "", "")
+    assert (rows[update]["event_type"], rows[update]["contract"], rows[update]["version"]) == (
+        "updated",
+        "",
+        "",
+    )
     assert rows[update]["custom_data.last_name"] == "Smith-Lee" and rows[accepted]["contract"]
     pdfs: dict[str, bytes] = {}
     for part in urls["clickwrap_activities_as_pdfs"]:

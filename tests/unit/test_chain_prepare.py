@@ -53,7 +53,9 @@ def test_prepared_hashes_are_the_chain_definition(
     record: dict[str, object] | None,
     seq: int,
 ) -> None:
-    activity = fixed_activity(custom_data=custom, render_data=render, signer_id=signer, signer_properties=record)
+    activity = fixed_activity(
+        custom_data=custom, render_data=render, signer_id=signer, signer_properties=record
+    )
     for dialect in ("sqlite", "postgresql"):
         row = _row(prepare(activity, dialect), seq)
         assert row["record_version"] == CHAIN_VERSION
@@ -83,7 +85,9 @@ def test_the_signer_record_is_inside_the_hashed_personal_part() -> None:
         activity.signer_properties,
     )
     assert pii_hash(part) == row["pii_hash"]
-    changed = replace(part, signer_properties={**(activity.signer_properties or {}), "last_name": "Smith-Lee"})
+    changed = replace(
+        part, signer_properties={**(activity.signer_properties or {}), "last_name": "Smith-Lee"}
+    )
     assert pii_hash(changed) != row["pii_hash"]
     assert pii_hash(replace(part, signer_properties=None)) != row["pii_hash"]
 

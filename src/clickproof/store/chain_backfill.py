@@ -9,12 +9,9 @@ from clickproof.domain.timestamps import utc_now
 from clickproof.store.chain import HASH_COLUMNS, chain_columns, lock_head
 from clickproof.store.tables import activities, chain_heads
 
-
 # The columns of the schema this backfill runs on (revision 0004): later ones do not exist yet.
 _LEGACY_COLUMNS = [
-    activities.c[name]
-    for name in Activity.__dataclass_fields__
-    if name != "signer_properties"
+    activities.c[name] for name in Activity.__dataclass_fields__ if name != "signer_properties"
 ]
 
 
