@@ -179,7 +179,7 @@ def build_record(
         "subtitle": show(
             f"{activity.event_type} · {context.contract_title} · version {v.full_version_number}"
             if v is not None
-            else f"{activity.event_type} · signer {activity.signer_id} · no contract",
+            else f"{activity.event_type} · signer record · no contract",
             200,
         ),
         "stamp": f"recorded {doc['created_time']}",
