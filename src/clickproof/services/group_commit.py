@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 
 from clickproof.domain.activity import Activity
 from clickproof.store.catalog import SignerWrite
+from clickproof.store.chain import PreparedActivity, prepare
 
 MAX_GROUP = 512
 
@@ -38,7 +39,7 @@ class GroupCommitter:
         self,
         engine: Engine,
         write_signers: Callable[[Connection, list[SignerWrite]], list[dict[str, Any]]],
-        append: Callable[[Connection, list[Activity]], object],
+        append: Callable[[Connection, list[Activity | PreparedActivity]], object],
     ) -> None:
         self.engine = engine
         self.write_signers = write_signers
@@ -78,13 +79,11 @@ class GroupCommitter:
     def _transaction(self, group: list[WriteItem]) -> None:
         with self.engine.begin() as conn:
             records = iter(self.write_signers(conn, [w for item in group for w in item.signers]))
-            batch: list[Activity] = []
+            dialect = conn.dialect.name
+            batch: list[Activity | PreparedActivity] = []
             for item in group:
                 record = None
                 for _write in item.signers:
                     record = next(records)
-                if record is None:
-                    batch.extend(item.activities)
-                else:
-                    batch.extend(replace(a, signer_properties=record) for a in item.activities)
+                batch.extend(prepare(a, dialect, signer_record=record) for a in item.activities)
             self.append(conn, batch)

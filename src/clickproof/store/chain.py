@@ -113,10 +113,18 @@ class PreparedActivity(NamedTuple):
         return str(self.values[0])
 
 
-def prepare(activity: Activity, dialect: str, version: int = CHAIN_VERSION) -> PreparedActivity:
+def prepare(
+    activity: Activity,
+    dialect: str,
+    version: int = CHAIN_VERSION,
+    signer_record: dict[str, Any] | None = None,
+) -> PreparedActivity:
     """Everything about the stored row that does not depend on its place in the chain. Raises
     ValueError for values JSON cannot hold (NaN, infinities). `version` is the record format
-    (domain/chain.py); format 1 only for rows stored before signer snapshots."""
+    (domain/chain.py); format 1 only for rows stored before signer snapshots. `signer_record`,
+    when given, is the signer record as of the activity in place of `activity.signer_properties`
+    (the group commit learns it in the write transaction)."""
+    record_now = activity.signer_properties if signer_record is None else signer_record
     connection = normalize_connection_data(activity.connection_data)
     salt = secrets.token_hex(16)
     # Each family's canonical JSON is what is stored, and, joined, the personal part that is
@@ -129,9 +137,9 @@ def prepare(activity: Activity, dialect: str, version: int = CHAIN_VERSION) -> P
     signer_properties = None
     snapshot = ""
     if version >= 2:
-        signer_properties = canonical_json(activity.signer_properties)
+        signer_properties = canonical_json(record_now)
         snapshot = f',"signer_properties":{signer_properties}'
-    elif activity.signer_properties is not None:
+    elif record_now is not None:
         raise ValueError("a format 1 record has no signer properties")
     pii = sha256_hex(
         f'{{"connection_data":{families[0]},"custom_data":{families[1]},"render_data":{families[2]},'
@@ -186,7 +194,7 @@ def prepare(activity: Activity, dialect: str, version: int = CHAIN_VERSION) -> P
         salt,
         pii,
         # JSON null is not SQL NULL: no snapshot is stored as NULL.
-        None if activity.signer_properties is None else signer_properties,
+        None if record_now is None else signer_properties,
         None if version == LEGACY_VERSION else version,
     )
     fields = family_fields(connection, activity.custom_data, activity.render_data)
