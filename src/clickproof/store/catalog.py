@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
@@ -23,6 +24,22 @@ class SignerWrite:
     properties: dict[str, Any]
     now: datetime
     update_existing: bool
+
+
+@cache
+def _signer_upsert(dialect: str) -> Any:
+    """One statement (built once, so compiled once) that creates new signers and returns every
+    signer's record as it stands; the conflicting update changes nothing but locks the row
+    (PostgreSQL) until the transaction ends."""
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        dialect_insert(signers)
+        .on_conflict_do_update(
+            index_elements=[signers.c.site_id, signers.c.signer_id],
+            set_={"properties": signers.c.properties},
+        )
+        .returning(signers.c.site_id, signers.c.signer_id, signers.c.properties, sort_by_parameter_order=True)
+    )
 
 
 class CatalogStore:
@@ -44,8 +61,8 @@ class CatalogStore:
         existing ones only for `updated` events. Returns, for each write in order, the signer
         record as it stands after that write: what the activities of that send record.
 
-        The signers are read in the transaction after the insert (on PostgreSQL locked, in key
-        order, until it ends), so the records returned are those the commit leaves."""
+        The signers are read by the insert itself (on PostgreSQL locked, in key order, until the
+        transaction ends), so the records returned are those the commit leaves."""
         if not writes:
             return []
         first: dict[tuple[int, str], SignerWrite] = {}
@@ -61,21 +78,10 @@ class CatalogStore:
             }
             for site_id, signer_id in keys
         ]
-        postgres = conn.dialect.name == "postgresql"
-        dialect_insert = pg_insert if postgres else sqlite_insert
-        conn.execute(dialect_insert(signers).on_conflict_do_nothing(), values)
-        current: dict[tuple[int, str], dict[str, Any]] = {}
-        for site_id in sorted({site_id for site_id, _ in keys}):
-            query = (
-                select(signers.c.signer_id, signers.c.properties)
-                .where(
-                    signers.c.site_id == site_id,
-                    signers.c.signer_id.in_([signer_id for s, signer_id in keys if s == site_id]),
-                )
-                .order_by(signers.c.signer_id)
-            )
-            for row in conn.execute(query.with_for_update() if postgres else query):
-                current[site_id, str(row.signer_id)] = dict(row.properties)
+        current: dict[tuple[int, str], dict[str, Any]] = {
+            (int(site_id), str(signer_id)): dict(properties)
+            for site_id, signer_id, properties in conn.execute(_signer_upsert(conn.dialect.name), values)
+        }
         changed: set[tuple[int, str]] = set()
         records: list[dict[str, Any]] = []
         for w in writes:
