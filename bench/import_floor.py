@@ -43,7 +43,7 @@ def main() -> None:
                 secrets.token_hex(12), secrets.token_hex(16), account, site, f"floor-{i}@example.com", None,
                 contract, version, number, "agreed", None, None, None, stamp, None,
                 False if postgres else 0, connection, json.dumps({"plan": "pro", "row": i}), "{}",
-                "import", secrets.token_hex(16), "a" * 64, 10_000_000 + i, "b" * 64, "c" * 64, "d" * 64,
+                "import", secrets.token_hex(16), "a" * 64, None, 2, 10_000_000 + i, "b" * 64, "c" * 64, "d" * 64,
             )
             for i in range(count)
         ]  # fmt: skip

@@ -55,6 +55,12 @@ def fixed_activity(**changes: Any) -> Activity:
             "note": "abc\u202edef\u0000x",
         },
         render_data={"CompanyName": "Acme Corp", "plan": "pro", "price": "$29"},
+        signer_properties={
+            "email": "user000042@example.com",
+            "first_name": "Łukasz",
+            "last_name": "Ёлка",
+            "company_name": "شركة المثال",
+        },
     )
     return replace(activity, **changes)
 
@@ -68,11 +74,5 @@ def fixed_context(**changes: Any) -> EvidenceContext:
         version=VersionInfo("000000010000000200000002", "Privacy Policy v2", 2, "2.0", T0, T0, BODY),
         group_id=1,
         group_title="Sign-up clickwrap",
-        signer_properties={
-            "email": "user000042@example.com",
-            "first_name": "Łukasz",
-            "last_name": "Ёлка",
-            "company_name": "شركة المثال",
-        },
     )
     return replace(context, **changes)

@@ -447,7 +447,11 @@ def test_updated_event_updates_the_signer_only_when_sent(client: TestClient) -> 
             "cus": {"first_name": "New", "title": "CTO", "vip": True},
         },
     )
-    assert updated.status_code == 200 and updated.json()["activities"] == []
+    assert updated.status_code == 200
+    (update_id,) = updated.json()["activities"]  # the change is an activity of its own
+    recorded = client.get(f"/v1.1/activity/{update_id}").json()
+    assert (recorded["event_type"], recorded["contract"], recorded["version"]) == ("updated", None, None)
+    assert recorded["signer_properties"] == {"first_name": "New", "title": "CTO"}
     assert client.get("/v1.1/signers/u@example.com").json()["properties"] == {
         "first_name": "New",
         "title": "CTO",

@@ -127,8 +127,12 @@ unicode_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(signer=unicode_text, key=st.text(min_size=1, max_size=40), value=unicode_text, number=st.integers())
 def test_any_unicode_renders(signer: str, key: str, value: str, number: int) -> None:
-    activity = fixed_activity(signer_id=signer, custom_data={key: value, "n": number, "list": [value]})
-    context = fixed_context(signer_properties={"first_name": value, "company_name": signer})
+    activity = fixed_activity(
+        signer_id=signer,
+        custom_data={key: value, "n": number, "list": [value]},
+        signer_properties={"first_name": value, "company_name": signer},
+    )
+    context = fixed_context()
     started = time.monotonic()
     pdf = RENDERER.render(
         build_record(activity, context, export=EXPORT_SCOPE, drawable=RENDERER.drawable), timestamp=TIMESTAMP

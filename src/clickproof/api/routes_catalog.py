@@ -14,6 +14,7 @@ from clickproof.api.body import read_json_body
 from clickproof.api.contract import error_responses
 from clickproof.api.wire import collection
 from clickproof.api.wire_ingest import (
+    activity_to_wire,
     contract_to_wire,
     erasure_to_wire,
     group_to_wire,
@@ -25,7 +26,7 @@ from clickproof.domain.limits import MAX_VERSION_BODY_BYTES
 from clickproof.domain.strict_int import ascii_int
 from clickproof.errors import ValidationError
 from clickproof.services.tokens import Permission
-from clickproof.store.tables import contracts, erasures, groups, signers, versions
+from clickproof.store.tables import activities, contracts, erasures, groups, signers, versions
 from clickproof.store.tenants import Site
 
 READ = Permission.CATALOG_READ
@@ -185,6 +186,29 @@ def build_catalog_router(system: System) -> APIRouter:
     def list_signers(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, READ)
         return listing(request, site.id, signers, lambda rows: [signer_to_wire(r) for r in rows])
+
+    @router.get(
+        "/signers/{signer_id:path}/activity",
+        summary="A signer's history: every activity of the signer, newest first",
+        description="Acceptances, displays and the `updated` events that changed the signer record, "
+        "each with its place in the hash chain. A signer id that itself ends in `/activity` is read "
+        "through `GET /v1.1/activity?filter=`.",
+        responses=read,
+        openapi_extra={"parameters": PAGE_PARAMS},
+    )
+    def signer_history(request: Request) -> dict[str, Any]:
+        _p, site = authorize(system, request, Permission.ACTIVITY_READ)
+        signer_id = request.path_params["signer_id"]
+        catalog.signer(site, signer_id)  # 404 for a signer the site does not know
+        page, per_page = page_params(request)
+        rows, total = system.activities.page(
+            site.id,
+            activities.c.signer_id == signer_id,
+            [activities.c.created_time.desc(), activities.c.chain_seq.desc()],
+            offset=(page - 1) * per_page,
+            limit=per_page,
+        )
+        return collection([activity_to_wire(r) for r in rows], page=page, per_page=per_page, total=total)
 
     @router.get(
         "/signers/{signer_id:path}",

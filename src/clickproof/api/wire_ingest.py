@@ -32,6 +32,7 @@ def activity_to_wire(row: Any) -> dict[str, Any]:
         "connection_data": row.connection_data,
         "custom_data": row.custom_data,
         "render_data": row.render_data,
+        "signer_properties": row.signer_properties,
         "source": row.source,
         "erased_time": _time(row.erased_time),
         "chain": {

@@ -15,9 +15,9 @@ class Activity:
     site_id: int
     signer_id: str | None
     group_id: int | None
-    contract_id: int
-    version_id: str
-    version_number: int
+    contract_id: int | None  # None: an `updated` event about the signer record alone
+    version_id: str | None
+    version_number: int | None
     event_type: str
     execution_method: str | None
     batch: str | None
@@ -29,6 +29,9 @@ class Activity:
     custom_data: dict[str, Any] = field(default_factory=dict)
     render_data: dict[str, Any] = field(default_factory=dict)
     source: str | None = None  # send | import | demo: how the row came in
+    # The signer record as of this activity, after the activity's own change (None: no signer,
+    # or not recorded: imported rows, rows stored before snapshots).
+    signer_properties: dict[str, Any] | None = None
 
 
 def normalize_connection_data(raw: dict[str, Any]) -> dict[str, Any]:

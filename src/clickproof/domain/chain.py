@@ -8,6 +8,10 @@ link is `chain_hash = SHA-256(prev_hash ‖ content_hash)`, with 64 zeros before
 Erasing a signer removes the personal part and its salt but keeps `pii_hash`, so the record,
 and with it the whole chain, still verifies; without the salt the remaining hash cannot be used
 to confirm a guessed e-mail address.
+
+Record format 2 adds the signer record as of the activity (`signer_properties`) to the personal
+part; format 1 (rows stored before it, `record_version` null) has none. The record states its
+format in `v`, so a row cannot be passed off as the other format.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from typing import Any
 from clickproof.domain.timestamps import format_stored
 
 GENESIS = "0" * 64
-CHAIN_VERSION = 1
+CHAIN_VERSION = 2  # the format written now: the signer record as of the activity is hashed
+LEGACY_VERSION = 1  # rows stored before signer snapshots
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -43,20 +48,28 @@ class PersonalPart:
     connection_data: dict[str, Any]
     custom_data: dict[str, Any]
     render_data: dict[str, Any]
+    signer_properties: dict[str, Any] | None = None  # format 2 only
+    version: int = CHAIN_VERSION
 
 
 def pii_hash(part: PersonalPart) -> str:
-    return sha256_hex(
-        canonical_json(
-            {
-                "salt": part.salt,
-                "signer_id": part.signer_id,
-                "connection_data": part.connection_data,
-                "custom_data": part.custom_data,
-                "render_data": part.render_data,
-            }
-        )
-    )
+    document: dict[str, Any] = {
+        "salt": part.salt,
+        "signer_id": part.signer_id,
+        "connection_data": part.connection_data,
+        "custom_data": part.custom_data,
+        "render_data": part.render_data,
+    }
+    if part.version >= 2:
+        document["signer_properties"] = part.signer_properties
+    elif part.signer_properties is not None:
+        raise ValueError("a format 1 record has no signer properties")
+    return sha256_hex(canonical_json(document))
+
+
+def record_version(row: dict[str, Any]) -> int:
+    """The format of a stored row's record: its `record_version`, 1 where null."""
+    return int(row.get("record_version") or LEGACY_VERSION)
 
 
 def _time(value: datetime | None) -> str | None:
@@ -67,7 +80,7 @@ def record_json(row: dict[str, Any], pii: str) -> str:
     """The canonical record of a stored activity row (keys as in the activities table)."""
     return canonical_json(
         {
-            "v": CHAIN_VERSION,
+            "v": record_version(row),
             "id": row["id"],
             "uuid": row["uuid"],
             "account": row["account_id"],

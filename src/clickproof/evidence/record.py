@@ -14,17 +14,7 @@ from clickproof.evidence.canonical_json import canonical_json, sha256_hex
 from clickproof.evidence.contract_text import contract_blocks, merge_values
 from clickproof.evidence.display_text import display_label, display_value
 from clickproof.evidence.presented_html import html_sha256, presented_html
-
-# Ironclad's reserved signer properties, in the order printed.
-RESERVED_SIGNER_PROPERTIES = (
-    "email",
-    "first_name",
-    "last_name",
-    "full_name",
-    "company_name",
-    "title",
-    "mobile_number",
-)
+from clickproof.evidence.signer_block import SECTION_TITLE, signer_rows
 
 
 @dataclass(frozen=True)
@@ -50,16 +40,17 @@ class VersionInfo:
 
 @dataclass(frozen=True)
 class EvidenceContext:
-    """What the certificate prints beside the activity: who, where, which agreement."""
+    """What the certificate prints beside the activity: where, which agreement. Who signed is
+    the activity's own record (evidence/signer_block). No contract and version: an `updated`
+    event about the signer record alone."""
 
     site_id: int
     site_name: str
-    contract_id: int
-    contract_title: str
-    version: VersionInfo
+    contract_id: int | None
+    contract_title: str | None
+    version: VersionInfo | None
     group_id: int | None
     group_title: str | None
-    signer_properties: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -70,13 +61,14 @@ class EvidenceRecord:
     fingerprint: str
     certificate: dict[str, Any]  # the certificate page's data, sanitized for printing
     text_key: str  # identifies the contract text pages: same key, same pages
-    contract_text: dict[str, Any]  # the contract text pages' data
+    contract_text: dict[str, Any] | None  # the contract text pages' data; None: no contract
     presented_html: bytes = b""  # the version's HTML as presented (render data merged), UTF-8
 
 
 def activity_document(activity: Activity) -> dict[str, Any]:
-    """The activity as exact values, with the export's standard field names."""
-    return {
+    """The activity as exact values, with the export's standard field names, and the signer
+    record as of the activity where one was recorded with it."""
+    document = {
         "id": activity.id,
         "uuid": activity.uuid,
         "account": activity.account_id,
@@ -97,14 +89,21 @@ def activity_document(activity: Activity) -> dict[str, Any]:
         "custom_data": activity.custom_data,
         "render_data": activity.render_data,
     }
+    if activity.signer_properties is not None:
+        document["signer_properties"] = activity.signer_properties
+    return document
 
 
 def context_document(context: EvidenceContext) -> dict[str, Any]:
     v = context.version
     return {
         "site": {"id": context.site_id, "name": context.site_name},
-        "contract": {"id": context.contract_id, "title": context.contract_title},
-        "version": {
+        "contract": None
+        if context.contract_id is None
+        else {"id": context.contract_id, "title": context.contract_title},
+        "version": None
+        if v is None
+        else {
             "id": v.id,
             "title": v.title,
             "version_number": v.version_number,
@@ -114,13 +113,17 @@ def context_document(context: EvidenceContext) -> dict[str, Any]:
             "body_sha256": sha256_hex(v.body.encode("utf-8", "surrogatepass")),
         },
         "group": None if context.group_id is None else {"id": context.group_id, "title": context.group_title},
-        "signer_properties": context.signer_properties,
     }
 
 
 def _time(value: datetime | None) -> str | None:
     return None if value is None else format_stored(value)
 
+
+NO_AGREEMENT = (
+    "agreement",
+    "none: this activity changed the signer record and concerns no contract",
+)
 
 SERVER_SIDE_SOURCE = (
     "sent by a server-side caller (the customer's backend): the values below are as it sent them; "
@@ -163,7 +166,6 @@ def build_record(
     fingerprint = sha256_hex(activity_json)
     context_doc = context_document(context)
     v = context.version
-    signer = context.signer_properties or {}
     export_label = export.id if export is not None else "single record (no export)"
     header_left = show(f"{context.site_name} · clickwrap evidence record", 120)
     common = {
@@ -175,9 +177,12 @@ def build_record(
     certificate = {
         **common,
         "footer_part": "certificate page",
-        "title": "Certificate of acceptance",
+        "title": "Certificate of acceptance" if v is not None else "Record of a signer record change",
         "subtitle": show(
-            f"{activity.event_type} · {context.contract_title} · version {v.full_version_number}", 200
+            f"{activity.event_type} · {context.contract_title} · version {v.full_version_number}"
+            if v is not None
+            else f"{activity.event_type} · signer record · no contract",
+            200,
         ),
         "stamp": f"recorded {doc['created_time']}",
         "sections": [
@@ -197,17 +202,13 @@ def build_record(
                     ]
                 ),
             },
-            {
-                "title": "Signer",
-                "rows": _rows(
-                    [("signer id", activity.signer_id)]
-                    + [(name.replace("_", " "), signer.get(name)) for name in RESERVED_SIGNER_PROPERTIES]
-                ),
-            },
+            {"title": SECTION_TITLE, "rows": _rows(signer_rows(activity))},
             {
                 "title": "Agreement",
                 "rows": _rows(
-                    [
+                    [("site", f"{context.site_name} (id {context.site_id})"), NO_AGREEMENT]
+                    if v is None
+                    else [
                         ("site", f"{context.site_name} (id {context.site_id})"),
                         ("contract", f"{context.contract_title} (id {context.contract_id})"),
                         ("version id", v.id),
@@ -257,6 +258,16 @@ def build_record(
         ),
         "fingerprint": fingerprint,
     }
+    if v is None:  # no contract: no accepted text pages
+        return EvidenceRecord(
+            activity_id=activity.id,
+            activity_json=activity_json,
+            context_json=canonical_json(context_doc),
+            fingerprint=fingerprint,
+            certificate=certificate,
+            text_key="",
+            contract_text=None,
+        )
     values = merge_values(v.body, activity.render_data, drawable)
     presented = presented_html(v.body, activity.render_data)
     presented_sha256 = html_sha256(presented)

@@ -48,8 +48,11 @@ FONT_FILES: Final[dict[FontRole, str]] = {
 }
 DEFAULT_TEXT_CACHE = 256
 FONT_CACHE = 64
-ACTIVITY_NOTE = "The activity's exact values, canonical JSON; its SHA-256 is printed on this page."
-CONTEXT_NOTE = "Site, signer, contract, version and group as printed on this page."
+ACTIVITY_NOTE = (
+    "The activity's exact values with the signer record as of the activity, canonical JSON; "
+    "its SHA-256 is printed on this page."
+)
+CONTEXT_NOTE = "Site, contract, version and group as printed on this page."
 HTML_NOTE = "The accepted version's HTML as presented, render data merged; its SHA-256 is printed."
 
 
@@ -82,8 +85,9 @@ class EvidencePdfRenderer:
         self.drawable = drawable_codes(FONTS)
 
     def render(self, record: EvidenceRecord, *, timestamp: int) -> bytes:
-        """The evidence PDF: certificate page(s), then the accepted text. Same inputs, same bytes."""
-        text_pages = self._text_pages(record, timestamp)
+        """The evidence PDF: certificate page(s), then the accepted text (none for an activity
+        about no contract). Same inputs, same bytes."""
+        text_pages = None if record.contract_text is None else self._text_pages(record, timestamp)
         laid = self.layout.layout(record.certificate)
         writer = PdfWriter()
         catalog, pages = writer.reserve(), writer.reserve()
@@ -97,7 +101,8 @@ class EvidencePdfRenderer:
                     % (pages, PAGE_WIDTH, PAGE_HEIGHT, resources, stream)
                 )
             )
-        kids += writer.add_template(text_pages, parent=pages)
+        if text_pages is not None:
+            kids += writer.add_template(text_pages, parent=pages)
         writer.set(
             pages, b"<</Type/Pages/Count %d/Kids[%s]>>" % (len(kids), b" ".join(b"%d 0 R" % k for k in kids))
         )
@@ -107,8 +112,9 @@ class EvidencePdfRenderer:
         files = [
             _attachment(writer, "activity.json", record.activity_json, "Data", ACTIVITY_NOTE, pdf_date),
             _attachment(writer, "context.json", record.context_json, "Supplement", CONTEXT_NOTE, pdf_date),
-            self._html_attachment(writer, record, pdf_date),
         ]
+        if record.contract_text is not None:  # a signer record change presents no text
+            files.append(self._html_attachment(writer, record, pdf_date))
         title = str(record.certificate["doc_title"])
         metadata = writer.add_stream(b"/Type/Metadata/Subtype/XML", _xmp(title, moment), compress=False)
         profile = writer.add(_srgb_profile())

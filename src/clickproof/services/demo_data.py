@@ -323,12 +323,13 @@ def _activities(
         custom["seats"] = rng.randrange(1, 500)
         if n % 211 == 7:
             custom["note"] = LONG_VALUE
+        anonymous = event in ("displayed", "visited") and n % 3 == 0
         yield Activity(
             id=f"{rng.getrandbits(96):024x}",
             uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             account_id=account_id,
             site_id=site_id,
-            signer_id=None if event in ("displayed", "visited") and n % 3 == 0 else signer_id,
+            signer_id=None if anonymous else signer_id,
             group_id=group_ids[0] if contract_id in contract_ids[:2] else group_ids[1],
             contract_id=contract_id,
             version_id=version_id,
@@ -365,6 +366,8 @@ def _activities(
                 "plan": rng.choice(("free", "pro", "enterprise")),
                 "price": rng.choice(("$0", "$29", "$99")),
             },
+            # The demo's signer records never change: each activity records the signer as inserted.
+            signer_properties=None if anonymous else dict(props),
         )
 
 

@@ -12,18 +12,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
 from clickproof.domain.activity import Activity
 from clickproof.store.catalog import SignerWrite
+from clickproof.store.chain import PreparedActivity, prepare
 
 MAX_GROUP = 512
 
 
 @dataclass
 class WriteItem:
-    """One send's writes: signers to create or update, then activities to append."""
+    """One send's writes: signers to create or update, then activities to append, each recording
+    the signer record as the send's signer write leaves it."""
 
     signers: list[SignerWrite]
     activities: list[Activity]
@@ -40,8 +43,8 @@ class GroupCommitter:
     def __init__(
         self,
         engine: Engine,
-        write_signers: Callable[[Connection, list[SignerWrite]], None],
-        append: Callable[[Connection, list[Activity]], object],
+        write_signers: Callable[[Connection, list[SignerWrite]], list[dict[str, Any]]],
+        append: Callable[[Connection, list[Activity | PreparedActivity]], object],
     ) -> None:
         self.engine = engine
         self.write_signers = write_signers
@@ -82,7 +85,14 @@ class GroupCommitter:
 
     def _transaction(self, group: list[WriteItem]) -> None:
         with self.engine.begin() as conn:
-            self.write_signers(conn, [w for item in group for w in item.signers])
-            self.append(conn, [a for item in group for a in item.activities])
+            records = iter(self.write_signers(conn, [w for item in group for w in item.signers]))
+            dialect = conn.dialect.name
+            batch: list[Activity | PreparedActivity] = []
+            for item in group:
+                record = None
+                for _write in item.signers:
+                    record = next(records)
+                batch.extend(prepare(a, dialect, signer_record=record) for a in item.activities)
+            self.append(conn, batch)
             for item in group:
                 self.on_written(conn, item.activities, item.request_id)

@@ -93,7 +93,7 @@ class IngestService:
 
     def _resolve(
         self, catalog: SiteCatalog, request: SendRequest, render: Render | None
-    ) -> tuple[int | None, list[tuple[int, str, int]]]:
+    ) -> tuple[int | None, list[tuple[int | None, str | None, int | None]]]:
         """(group id, [(contract id, version id, version number)]) with every id checked.
 
         What was accepted comes from, in this order: `cid` (with `vid` in parallel), `vid` alone
@@ -112,7 +112,7 @@ class IngestService:
         else:
             wanted = [(c, None) for c in group_contracts]
         self._check_contracts(catalog, [c for c, _v in wanted])
-        resolved = []
+        resolved: list[tuple[int | None, str | None, int | None]] = []
         for contract_id, version_id in wanted:
             chosen = version_id
             if render is not None:
@@ -204,6 +204,10 @@ class IngestService:
         site = catalog.site
         render = self._render_of(catalog, request)
         group_id, resolved = self._resolve(catalog, request, render)
+        if not resolved and request.event_type == "updated":
+            # A change of the signer record is an activity of its own, chained like any other,
+            # about no contract: it never rewrites the evidence of an earlier activity.
+            resolved = [(None, None, None)]
         render_data = dict(render.render_data) if render is not None else dict(request.render_data)
         self._check_site_keys(site.id, request.custom_data, render_data)
         signer_writes: list[SignerWrite] = []
@@ -246,6 +250,13 @@ class IngestService:
                 batch_rows = [replace(a, id=new_object_id(now.timestamp())) for a in batch_rows]
         else:
             raise IdsExhaustedError("activity")
+        if request.event_type == "updated":
+            log.info(
+                "ingest.signer_updated site=%d activities=%s keys=%s",
+                site.id,
+                ",".join(a.id for a in batch_rows),
+                ",".join(sorted(signer_writes[0].properties)) if signer_writes else "",
+            )
         return SendResult(batch, [a.id for a in batch_rows], format_instant(now), list(request.warnings))
 
     def _check_site_keys(self, site_id: int, custom: dict[str, Any], render: dict[str, Any]) -> None:
@@ -267,9 +278,9 @@ class IngestService:
                 )
 
     @staticmethod
-    def _connection(request: SendRequest, render: Render | None, contract_id: int) -> dict[str, Any]:
+    def _connection(request: SendRequest, render: Render | None, contract_id: int | None) -> dict[str, Any]:
         connection = dict(request.connection_data)
-        presented = None if render is None else render.presented(contract_id)
+        presented = None if render is None or contract_id is None else render.presented(contract_id)
         if presented is not None:
             connection["rendered_text_sha256"] = presented.sha256
         return connection

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
@@ -25,6 +26,22 @@ class SignerWrite:
     update_existing: bool
 
 
+@cache
+def _signer_upsert(dialect: str) -> Any:
+    """One statement (built once, so compiled once) that creates new signers and returns every
+    signer's record as it stands; the conflicting update changes nothing but locks the row
+    (PostgreSQL) until the transaction ends."""
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        dialect_insert(signers)
+        .on_conflict_do_update(
+            index_elements=[signers.c.site_id, signers.c.signer_id],
+            set_={"properties": signers.c.properties},
+        )
+        .returning(signers.c.site_id, signers.c.signer_id, signers.c.properties, sort_by_parameter_order=True)
+    )
+
+
 class CatalogStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -39,31 +56,46 @@ class CatalogStore:
         )
         return {int(r.id): r for r in rows}
 
-    def ensure_signers(self, conn: Connection, writes: Sequence[SignerWrite]) -> None:
+    def ensure_signers(self, conn: Connection, writes: Sequence[SignerWrite]) -> list[dict[str, Any]]:
         """Create signers on first sight (one statement for all); change the properties of
-        existing ones only for `updated` events."""
+        existing ones only for `updated` events. Returns, for each write in order, the signer
+        record as it stands after that write: what the activities of that send record.
+
+        The signers are read by the insert itself (on PostgreSQL locked, in key order, until the
+        transaction ends), so the records returned are those the commit leaves."""
         if not writes:
-            return
+            return []
         first: dict[tuple[int, str], SignerWrite] = {}
         for w in writes:
             first.setdefault((w.site_id, w.signer_id), w)
+        keys = sorted(first)
         values = [
             {
-                "site_id": w.site_id,
-                "signer_id": w.signer_id,
-                "properties": w.properties,
-                "created_time": w.now,
+                "site_id": site_id,
+                "signer_id": signer_id,
+                "properties": first[site_id, signer_id].properties,
+                "created_time": first[site_id, signer_id].now,
             }
-            for w in first.values()
+            for site_id, signer_id in keys
         ]
-        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        conn.execute(dialect_insert(signers).on_conflict_do_nothing(), values)
+        current: dict[tuple[int, str], dict[str, Any]] = {
+            (int(site_id), str(signer_id)): dict(properties)
+            for site_id, signer_id, properties in conn.execute(_signer_upsert(conn.dialect.name), values)
+        }
+        changed: set[tuple[int, str]] = set()
+        records: list[dict[str, Any]] = []
         for w in writes:
-            if not (w.update_existing and w.properties):
-                continue
-            where = (signers.c.site_id == w.site_id) & (signers.c.signer_id == w.signer_id)
-            current = conn.execute(select(signers.c.properties).where(where)).scalar_one()
-            conn.execute(update(signers).where(where).values(properties={**dict(current), **w.properties}))
+            key = (w.site_id, w.signer_id)
+            if w.update_existing and w.properties:
+                merged = {**current[key], **w.properties}
+                if merged != current[key]:
+                    current[key] = merged
+                    changed.add(key)
+            records.append(current[key])
+        for site_id, signer_id in sorted(changed):
+            where = (signers.c.site_id == site_id) & (signers.c.signer_id == signer_id)
+            conn.execute(update(signers).where(where).values(properties=current[site_id, signer_id]))
+        return records
 
     def snapshot(self, access_id: str) -> tuple[Any, list[int], list[Any], list[Any]] | None:
         """(site row, contract ids, version rows oldest first, group rows) of a site, or None."""

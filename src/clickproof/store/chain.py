@@ -19,7 +19,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from clickproof.domain.activity import Activity, normalize_connection_data
-from clickproof.domain.chain import GENESIS, canonical_json, link_hash, record_json, sha256_hex
+from clickproof.domain.chain import (
+    CHAIN_VERSION,
+    GENESIS,
+    LEGACY_VERSION,
+    canonical_json,
+    link_hash,
+    record_json,
+    sha256_hex,
+)
 from clickproof.domain.fields import Family, json_kind
 from clickproof.domain.timestamps import as_utc, format_stored, utc_now
 from clickproof.store.partitions import ensure_month_partitions
@@ -89,6 +97,8 @@ PREPARED_COLUMNS = (
     "source",
     "pii_salt",
     "pii_hash",
+    "signer_properties",
+    "record_version",
 )
 LINK_COLUMNS = ("chain_seq", "content_hash", "prev_hash", "chain_hash")
 HASH_COLUMNS = ("chain_seq", "pii_salt", "pii_hash", "content_hash", "prev_hash", "chain_hash")
@@ -114,9 +124,18 @@ class PreparedActivity(NamedTuple):
         return str(self.values[0])
 
 
-def prepare(activity: Activity, dialect: str) -> PreparedActivity:
+def prepare(
+    activity: Activity,
+    dialect: str,
+    version: int = CHAIN_VERSION,
+    signer_record: dict[str, Any] | None = None,
+) -> PreparedActivity:
     """Everything about the stored row that does not depend on its place in the chain. Raises
-    ValueError for values JSON cannot hold (NaN, infinities)."""
+    ValueError for values JSON cannot hold (NaN, infinities). `version` is the record format
+    (domain/chain.py); format 1 only for rows stored before signer snapshots. `signer_record`,
+    when given, is the signer record as of the activity in place of `activity.signer_properties`
+    (the group commit learns it in the write transaction)."""
+    record_now = activity.signer_properties if signer_record is None else signer_record
     connection = normalize_connection_data(activity.connection_data)
     salt = secrets.token_hex(16)
     # Each family's canonical JSON is what is stored, and, joined, the personal part that is
@@ -126,9 +145,16 @@ def prepare(activity: Activity, dialect: str) -> PreparedActivity:
         canonical_json(activity.custom_data),
         canonical_json(activity.render_data),
     )
+    signer_properties = None
+    snapshot = ""
+    if version >= 2:
+        signer_properties = canonical_json(record_now)
+        snapshot = f',"signer_properties":{signer_properties}'
+    elif record_now is not None:
+        raise ValueError("a format 1 record has no signer properties")
     pii = sha256_hex(
         f'{{"connection_data":{families[0]},"custom_data":{families[1]},"render_data":{families[2]},'
-        f'"salt":"{salt}","signer_id":{canonical_json(activity.signer_id)}}}'
+        f'"salt":"{salt}","signer_id":{canonical_json(activity.signer_id)}{snapshot}}}'
     )
     record = record_json(
         {
@@ -149,6 +175,7 @@ def prepare(activity: Activity, dialect: str) -> PreparedActivity:
             "event_time": activity.event_time,
             "test_mode": activity.test_mode,
             "source": activity.source,
+            "record_version": version,
         },
         pii,
     )
@@ -177,6 +204,9 @@ def prepare(activity: Activity, dialect: str) -> PreparedActivity:
         activity.source,
         salt,
         pii,
+        # JSON null is not SQL NULL: no snapshot is stored as NULL.
+        None if record_now is None else signer_properties,
+        None if version == LEGACY_VERSION else version,
     )
     fields = family_fields(connection, activity.custom_data, activity.render_data)
     return PreparedActivity(activity.site_id, activity.created_time, values, head, tail, fields)
@@ -205,10 +235,9 @@ def link(prepared: PreparedActivity, seq: int, prev: str) -> tuple[Any, ...]:
 
 def chain_columns(activity: Activity, seq: int, prev: str) -> dict[str, Any]:
     """The hash columns of an activity at position `seq` after `prev` (for rows written before
-    the chain existed: store/chain_backfill)."""
-    row = dict(
-        zip(PREPARED_COLUMNS + LINK_COLUMNS, link(prepare(activity, "sqlite"), seq, prev), strict=True)
-    )
+    the chain existed: store/chain_backfill), in record format 1 as they were."""
+    prepared = prepare(activity, "sqlite", LEGACY_VERSION)
+    row = dict(zip(PREPARED_COLUMNS + LINK_COLUMNS, link(prepared, seq, prev), strict=True))
     return {k: row[k] for k in HASH_COLUMNS}
 
 

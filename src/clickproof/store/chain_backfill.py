@@ -9,6 +9,11 @@ from clickproof.domain.timestamps import utc_now
 from clickproof.store.chain import HASH_COLUMNS, chain_columns, lock_head
 from clickproof.store.tables import activities, chain_heads
 
+# The columns of the schema this backfill runs on (revision 0004): later ones do not exist yet.
+_LEGACY_COLUMNS = [
+    activities.c[name] for name in Activity.__dataclass_fields__ if name != "signer_properties"
+]
+
 
 def chain_unchained(conn: Connection) -> int:
     """Append every activity without a chain position to its site's chain, oldest first."""
@@ -18,7 +23,7 @@ def chain_unchained(conn: Connection) -> int:
         head = lock_head(conn, site_id, utc_now(), with_epoch=False)
         seq, prev = head.seq, head.hash
         rows = conn.execute(
-            select(activities)
+            select(*_LEGACY_COLUMNS)
             .where(activities.c.site_id == site_id, activities.c.chain_seq.is_(None))
             .order_by(activities.c.created_time, activities.c.id)
         ).all()

@@ -7,12 +7,21 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from clickproof.domain.chain import GENESIS, PersonalPart, link_hash, pii_hash, record_json, sha256_hex
+from clickproof.domain.chain import (
+    GENESIS,
+    PersonalPart,
+    link_hash,
+    pii_hash,
+    record_json,
+    record_version,
+    sha256_hex,
+)
 from clickproof.store.chain import read_head
 from clickproof.store.erasure import erased_counts
 from clickproof.store.tables import activities, chain_heads
 
-_COLUMNS = [c for c in activities.c if c.name not in ("connection_data", "custom_data", "render_data")]
+_PERSONAL = ("connection_data", "custom_data", "render_data", "signer_properties")
+_COLUMNS = [c for c in activities.c if c.name not in _PERSONAL]
 
 
 @dataclass(frozen=True)
@@ -35,15 +44,30 @@ def _problem(row: Any, expected_seq: int, prev: str) -> str | None:
     if row.prev_hash != prev:
         return "prev_hash does not match the previous link (a link was deleted, inserted or changed)"
     data = row._asdict()
+    version = record_version(data)
     if row.pii_salt is not None:
+        if version < 2 and row.signer_properties is not None:
+            return "a signer record was added to an activity stored without one"
         part = PersonalPart(
-            row.pii_salt, row.signer_id, row.connection_data, row.custom_data, row.render_data
+            row.pii_salt,
+            row.signer_id,
+            row.connection_data,
+            row.custom_data,
+            row.render_data,
+            row.signer_properties,
+            version,
         )
         if pii_hash(part) != row.pii_hash:
-            return "personal data (signer_id, connection/custom/render data) was changed"
+            return "personal data (signer_id, signer record, connection/custom/render data) was changed"
     elif row.erased_time is None:
         return "personal data salt is missing but no erasure was recorded"
-    elif row.signer_id is not None or row.connection_data or row.custom_data or row.render_data:
+    elif (
+        row.signer_id is not None
+        or row.connection_data
+        or row.custom_data
+        or row.render_data
+        or row.signer_properties is not None
+    ):
         return "personal data was written back onto an erased activity"
     if sha256_hex(record_json(data, row.pii_hash)) != row.content_hash:
         return "the record was changed (content_hash does not match)"
@@ -75,9 +99,7 @@ def verify_site(engine: Engine, site_id: int) -> ChainReport:
                 f"{unchained} activities are outside the chain (written around it)",
             )
         query = (
-            select(
-                *_COLUMNS, activities.c.connection_data, activities.c.custom_data, activities.c.render_data
-            )
+            select(*_COLUMNS, *(activities.c[name] for name in _PERSONAL))
             .where(activities.c.site_id == site_id)
             .order_by(activities.c.chain_seq)
             .execution_options(yield_per=5000)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, null, select, update
 
 from clickproof.domain.chain import sha256_hex
 from clickproof.store.catalog_pruning import family_entries, prune_catalog
@@ -39,6 +39,7 @@ def erase_signer(
             connection_data={},
             custom_data={},
             render_data={},
+            signer_properties=null(),
             pii_salt=None,
             erased_time=now,
         )

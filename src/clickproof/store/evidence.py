@@ -1,5 +1,6 @@
 """All SQL that loads activities with what their evidence PDFs print beside them: site, contract,
-version, group and signer properties. Streams in the export's total order, memory flat."""
+version and group. The signer record printed is the activity's own (`signer_properties`), never
+today's `signers` row. Streams in the export's total order, memory flat."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from clickproof.query.ast import Node
 from clickproof.query.order import order_by
 from clickproof.query.sort import SortKey
 from clickproof.query.sql import compile_filter
-from clickproof.store.tables import activities, contracts, groups, signers, sites, versions
+from clickproof.store.tables import activities, contracts, groups, sites, versions
 
 EVIDENCE_BATCH_ROWS = 500
 
@@ -30,26 +31,22 @@ _COLUMNS = (
     versions.c.effective_time,
     versions.c.body.label("version_body"),
     groups.c.title.label("group_title"),
-    signers.c.properties.label("signer_properties"),
 )
 
 
 def _joined(where: ColumnElement[bool]) -> Select[Any]:
     joined = (
         activities.join(sites, sites.c.id == activities.c.site_id)
-        .join(
+        # Outer: an `updated` event about the signer record alone has no contract.
+        .outerjoin(
             contracts,
             and_(contracts.c.site_id == activities.c.site_id, contracts.c.id == activities.c.contract_id),
         )
-        .join(
+        .outerjoin(
             versions,
             and_(versions.c.site_id == activities.c.site_id, versions.c.id == activities.c.version_id),
         )
         .outerjoin(groups, groups.c.id == activities.c.group_id)
-        .outerjoin(
-            signers,
-            and_(signers.c.site_id == activities.c.site_id, signers.c.signer_id == activities.c.signer_id),
-        )
     )
     return select(*_COLUMNS).select_from(joined).where(where)
 
@@ -76,13 +73,17 @@ def _evidence(row: Any) -> tuple[Activity, EvidenceContext]:
         connection_data=m["connection_data"],
         custom_data=m["custom_data"],
         render_data=m["render_data"],
+        source=m["source"],
+        signer_properties=m["signer_properties"],
     )
     context = EvidenceContext(
         site_id=m["site_id"],
         site_name=m["site_name"],
         contract_id=m["contract_id"],
         contract_title=m["contract_title"],
-        version=VersionInfo(
+        version=None
+        if m["version_id"] is None
+        else VersionInfo(
             id=m["version_id"],
             title=m["version_title"],
             version_number=m["version_number"],
@@ -93,7 +94,6 @@ def _evidence(row: Any) -> tuple[Activity, EvidenceContext]:
         ),
         group_id=m["group_id"],
         group_title=m["group_title"],
-        signer_properties=m["signer_properties"],
     )
     return activity, context
 

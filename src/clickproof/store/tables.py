@@ -150,9 +150,10 @@ activities = Table(
     Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
     Column("signer_id", String(1024), nullable=True),
     Column("group_id", Integer, ForeignKey("groups.id"), nullable=True),
-    Column("contract_id", Integer, nullable=False),
-    Column("version_id", String(24), nullable=False),
-    Column("version_number", Integer, nullable=False),
+    # No contract for an `updated` event sent without one: it concerns the signer record alone.
+    Column("contract_id", Integer, nullable=True),
+    Column("version_id", String(24), nullable=True),
+    Column("version_number", Integer, nullable=True),
     Column("event_type", String(32), nullable=False),
     Column("execution_method", String(32), nullable=True),
     Column("batch", String(64), nullable=True),
@@ -173,6 +174,12 @@ activities = Table(
     Column("chain_hash", String(64), nullable=True),
     Column("source", String(16), nullable=True),
     Column("erased_time", UtcDateTime, nullable=True),
+    # The signer record as of this activity (after its own change, for `updated`): part of the
+    # personal part, hashed and erasable. Null: no signer, or not recorded (imports, older rows).
+    Column("signer_properties", JsonDocument, nullable=True),
+    # Format of the canonical record and personal part (domain/chain.py); null: 1, before
+    # signer snapshots.
+    Column("record_version", Integer, nullable=True),
     # PostgreSQL: (site_id, id, created_time), as a partitioned table's key must hold the
     # partition key; the write path checks (site_id, id) under the site's chain lock there.
     PrimaryKeyConstraint("site_id", "id"),

@@ -5,7 +5,7 @@ they are keyed by (site_id, id): an id another site holds is simply another id (
 The references between them become (site_id, …) references.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from alembic import op
 from clickproof.store.types import JsonDocument, UtcDateTime
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -119,9 +119,10 @@ def _sqlite_tables() -> list[sa.Table]:
             sa.ForeignKey("groups.id", name="fk_activities_group_id_groups"),
             nullable=True,
         ),
-        sa.Column("contract_id", sa.Integer(), nullable=False),
-        sa.Column("version_id", sa.String(length=24), nullable=False),
-        sa.Column("version_number", sa.Integer(), nullable=False),
+        # Nullable since 0009: an `updated` event sent without a contract has none.
+        sa.Column("contract_id", sa.Integer(), nullable=True),
+        sa.Column("version_id", sa.String(length=24), nullable=True),
+        sa.Column("version_number", sa.Integer(), nullable=True),
         sa.Column("event_type", sa.String(length=32), nullable=False),
         sa.Column("execution_method", sa.String(length=32), nullable=True),
         sa.Column("batch", sa.String(length=64), nullable=True),
@@ -140,6 +141,8 @@ def _sqlite_tables() -> list[sa.Table]:
         sa.Column("chain_hash", sa.String(length=64), nullable=True),
         sa.Column("source", sa.String(length=16), nullable=True),
         sa.Column("erased_time", UtcDateTime(length=27), nullable=True),
+        sa.Column("signer_properties", JsonDocument(), nullable=True),  # 0009
+        sa.Column("record_version", sa.Integer(), nullable=True),  # 0009
         sa.PrimaryKeyConstraint("site_id", "id", name="pk_activities"),
         sa.ForeignKeyConstraint(
             ["site_id", "contract_id"],
