@@ -91,7 +91,7 @@ def build_activity_router(system: System) -> APIRouter:
         },
     )
     async def import_activity(request: Request) -> JSONResponse:
-        principal, site = authorize(system, request, Permission.ACTIVITY_WRITE)
+        principal, site = await run_in_threadpool(authorize, system, request, Permission.ACTIVITY_WRITE)
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         fmt = IMPORT_TYPES.get(media_type)
         if fmt is None:

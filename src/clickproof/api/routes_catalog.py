@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Table
+from starlette.concurrency import run_in_threadpool
 
 from clickproof.api.auth import PAGE_PARAMS, SITE_PARAM, authorize, page_params
 from clickproof.api.body import read_json_body
@@ -74,9 +75,10 @@ def build_catalog_router(system: System) -> APIRouter:
         openapi_extra={"parameters": [SITE_PARAM]},
     )
     async def create_contract(request: Request) -> JSONResponse:
-        _p, site = authorize(system, request, WRITE)
-        row = catalog.create_contract(site, await read_json_body(request))
-        return JSONResponse(contract_wire([row])[0], status_code=201)
+        _p, site = await run_in_threadpool(authorize, system, request, WRITE)
+        body = await read_json_body(request)
+        wire = await run_in_threadpool(lambda: contract_wire([catalog.create_contract(site, body)])[0])
+        return JSONResponse(wire, status_code=201)
 
     @router.get(
         "/contracts", summary="List contracts", responses=read, openapi_extra={"parameters": PAGE_PARAMS}
@@ -103,9 +105,10 @@ def build_catalog_router(system: System) -> APIRouter:
         openapi_extra={"parameters": [SITE_PARAM]},
     )
     async def create_version(request: Request) -> JSONResponse:
-        _p, site = authorize(system, request, WRITE)
+        _p, site = await run_in_threadpool(authorize, system, request, WRITE)
         contract_id = _id_param(request)
-        row = catalog.create_version(site, contract_id, await read_json_body(request, MAX_VERSION_BODY_BYTES))
+        body = await read_json_body(request, MAX_VERSION_BODY_BYTES)
+        row = await run_in_threadpool(catalog.create_version, site, contract_id, body)
         return JSONResponse(version_to_wire(row), status_code=201)
 
     @router.get(
@@ -150,10 +153,10 @@ def build_catalog_router(system: System) -> APIRouter:
         openapi_extra={"parameters": [SITE_PARAM]},
     )
     async def create_group(request: Request) -> JSONResponse:
-        _p, site = authorize(system, request, WRITE)
-        return JSONResponse(
-            group_to_wire(catalog.create_group(site, await read_json_body(request))), status_code=201
-        )
+        _p, site = await run_in_threadpool(authorize, system, request, WRITE)
+        body = await read_json_body(request)
+        row = await run_in_threadpool(catalog.create_group, site, body)
+        return JSONResponse(group_to_wire(row), status_code=201)
 
     @router.get("/groups", summary="List groups", responses=read, openapi_extra={"parameters": PAGE_PARAMS})
     def list_groups(request: Request) -> dict[str, Any]:
@@ -175,10 +178,10 @@ def build_catalog_router(system: System) -> APIRouter:
         openapi_extra={"parameters": [SITE_PARAM]},
     )
     async def create_signer(request: Request) -> JSONResponse:
-        _p, site = authorize(system, request, WRITE)
-        return JSONResponse(
-            signer_to_wire(catalog.create_signer(site, await read_json_body(request))), status_code=201
-        )
+        _p, site = await run_in_threadpool(authorize, system, request, WRITE)
+        body = await read_json_body(request)
+        row = await run_in_threadpool(catalog.create_signer, site, body)
+        return JSONResponse(signer_to_wire(row), status_code=201)
 
     @router.get("/signers", summary="List signers", responses=read, openapi_extra={"parameters": PAGE_PARAMS})
     def list_signers(request: Request) -> dict[str, Any]:
@@ -203,11 +206,15 @@ def build_catalog_router(system: System) -> APIRouter:
         openapi_extra={"parameters": [SITE_PARAM]},
     )
     async def erase(request: Request) -> JSONResponse:
-        principal, site = authorize(system, request, Permission.SIGNERS_ERASE)
+        principal, site = await run_in_threadpool(authorize, system, request, Permission.SIGNERS_ERASE)
         body = await read_json_body(request)
-        user = system.tenants.user_email(principal.user_id)
-        result = catalog.erase(site, body, requested_by=f"user:{principal.user_id}:{user}")
-        return JSONResponse(erasure_to_wire(result["erasure"], result["activities"]), status_code=201)
+
+        def work() -> dict[str, Any]:
+            user = system.tenants.user_email(principal.user_id)
+            result = catalog.erase(site, body, requested_by=f"user:{principal.user_id}:{user}")
+            return erasure_to_wire(result["erasure"], result["activities"])
+
+        return JSONResponse(await run_in_threadpool(work), status_code=201)
 
     @router.get(
         "/erasures", summary="List erasures", responses=read, openapi_extra={"parameters": PAGE_PARAMS}

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from clickproof.api.body import read_json_body
 from clickproof.api.contract import (
@@ -62,9 +63,10 @@ def build_export_router(system: System) -> APIRouter:
         },
     )
     async def create_export(request: Request) -> JSONResponse:
-        principal, site = authorize(request, Permission.EXPORTS_CREATE)
+        principal, site = await run_in_threadpool(authorize, request, Permission.EXPORTS_CREATE)
         body = await read_json_body(request)
-        outcome = system.idempotency.run(
+        outcome = await run_in_threadpool(
+            system.idempotency.run,
             f"exports:{principal.account_id}:{site.id}",
             request.headers.get(IDEMPOTENCY_HEADER),
             request_fingerprint(body),
