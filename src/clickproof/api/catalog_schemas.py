@@ -18,6 +18,11 @@ KEY = {
 }
 
 
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional field that may also be sent as null, meaning absent."""
+    return {**schema, "type": [schema["type"], "null"]}
+
+
 def _closed(properties: dict[str, Any], required: list[str], title: str) -> dict[str, Any]:
     return {
         "type": "object",
@@ -29,17 +34,23 @@ def _closed(properties: dict[str, Any], required: list[str], title: str) -> dict
 
 
 CONTRACT_INPUT = _closed(
-    {"title": text(500), "key": KEY, "id": {**_ID, "description": "Optional id to create it with."}},
+    {
+        "title": text(500),
+        "key": KEY,
+        "id": nullable({**_ID, "description": "Optional id to create it with."}),
+    },
     ["title", "key"],
     "ContractInput",
 )
 VERSION_INPUT = _closed(
     {
         "body": text(2_000_000, "The contract text (HTML)."),
-        "title": text(500),
-        "id": {**_OBJECT_ID, "description": "Optional 24-hex id to create it with."},
-        "effective_time": {"type": "string", "format": "date-time"},
-        "merge_fields": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200}},
+        "title": nullable(text(500)),
+        "id": nullable({**_OBJECT_ID, "description": "Optional 24-hex id to create it with."}),
+        "effective_time": nullable({"type": "string", "format": "date-time"}),
+        "merge_fields": nullable(
+            {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200}}
+        ),
         "publish": {"type": "boolean", "default": False},
     },
     ["body"],
@@ -55,7 +66,7 @@ GROUP_INPUT = _closed(
     "GroupInput",
 )
 SIGNER_INPUT = _closed(
-    {"signer_id": text(1024), "properties": {"type": "object"}}, ["signer_id"], "SignerInput"
+    {"signer_id": text(1024), "properties": nullable({"type": "object"})}, ["signer_id"], "SignerInput"
 )
 ERASURE_INPUT = _closed(
     {"signer_id": text(1024), "reason": text(2000)}, ["signer_id", "reason"], "ErasureInput"

@@ -56,7 +56,7 @@ IMPORT_BODY = {
     "required": True,
     "description": "Activities in the export's CSV format, or one JSON object a line.",
     "content": {
-        media: {"schema": {"type": "string", "minLength": 1}}
+        media: {"schema": {"type": "string"}}
         for media in ("text/csv", "application/x-ndjson", "application/jsonl")
     },
 }
