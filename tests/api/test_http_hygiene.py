@@ -97,3 +97,10 @@ def test_a_post_without_any_body_is_a_missing_body_not_a_media_type(client: Test
     assert response.status_code == 400, response.text
     assert response.json()["code"] == "invalid_json"
     assert client.post(EVIDENCE, content=b"{}", headers={"Content-Type": ""}).status_code == 415
+
+
+@pytest.mark.parametrize("name", ["site_id", "page", "per_page"])
+def test_an_integer_parameter_without_a_value_is_refused(client: TestClient, name: str) -> None:
+    response = client.get(f"/v1.1/signers?{name}=")
+    assert response.status_code == 400, response.text
+    assert response.json()["field"] == name

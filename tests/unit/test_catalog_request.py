@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from clickproof.domain.catalog_request import parse_signer, parse_version
+from clickproof.domain.catalog_request import parse_contract, parse_group, parse_signer, parse_version
 from clickproof.errors import ValidationError
 
 
@@ -29,3 +29,10 @@ def test_signer_properties_of_another_type_are_refused(value: Any) -> None:
 def test_null_means_absent() -> None:
     assert parse_version({"body": "b", "merge_fields": None, "title": None, "id": None}).merge_fields == []
     assert parse_signer({"signer_id": "s", "properties": None}).properties == {}
+
+
+def test_an_integral_number_written_with_a_fraction_is_an_id() -> None:
+    assert parse_contract({"title": "T", "key": "k", "id": 24948205.0}).id == 24948205
+    assert parse_group({"title": "T", "key": "k", "contracts": [3.0]}).contract_ids == [3]
+    with pytest.raises(ValidationError):
+        parse_contract({"title": "T", "key": "k", "id": 2.5})

@@ -44,7 +44,12 @@ CONTRACT_INPUT = _closed(
 )
 VERSION_INPUT = _closed(
     {
-        "body": text(2_000_000, "The contract text (HTML)."),
+        "body": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 2_000_000,
+            "description": "The contract text (HTML).",
+        },
         "title": nullable(text(500)),
         "id": nullable({**_OBJECT_ID, "description": "Optional 24-hex id to create it with."}),
         "effective_time": nullable({"type": "string", "format": "date-time"}),
