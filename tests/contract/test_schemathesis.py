@@ -37,9 +37,11 @@ def run_schemathesis(
 
 
 @pytest.mark.timeout(900)
-def test_schemathesis_finds_nothing(tmp_path: Path, database_url: str) -> None:
+def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
+    """On SQLite, to keep `make test` short; bench/schemathesis_long.py runs on either database."""
     home = tmp_path / "home"
     home.mkdir()
+    database_url = f"sqlite:///{home / 'clickproof.db'}"
     demo = run_cli(home, database_url, "demo", "--activities", "300", "--seed", "3")
     assert demo.returncode == 0, demo.stderr
     token = demo.stdout.strip().splitlines()[-1]

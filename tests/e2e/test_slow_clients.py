@@ -4,6 +4,7 @@ past the configured deadlines (docs/adr/0016)."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -65,10 +66,8 @@ def test_500_slow_clients_do_not_delay_a_normal_request(bounded_server: Server) 
     def trickle() -> None:  # one byte every 0.2 s on every body: each stays just alive
         while not stop.wait(0.2):
             for sock in slow[::2]:
-                try:
+                with contextlib.suppress(OSError):
                     sock.send(b" ")
-                except OSError:
-                    pass
 
     trickler = threading.Thread(target=trickle, daemon=True)
     trickler.start()
