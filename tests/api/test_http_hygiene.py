@@ -104,12 +104,3 @@ def test_an_integer_parameter_without_a_value_is_refused(client: TestClient, nam
     response = client.get(f"/v1.1/signers?{name}=")
     assert response.status_code == 400, response.text
     assert response.json()["field"] == name
-
-
-def test_an_integer_written_with_a_zero_fraction_is_that_integer(client: TestClient) -> None:
-    """JSON Schema's integers include 7.0, and OpenAPI clients write them so (schemathesis did)."""
-    contract = client.get("/v1.1/contracts").json()["data"][0]["id"]
-    assert client.get(f"/v1.1/contracts/{contract}.0?site_id=1.00").status_code == 200
-    assert client.get(f"/v1.1/contracts/{contract}.5").status_code == 400
-    assert client.get("/v1.1/signers?page=1.0").status_code == 200
-    assert client.get("/v1.1/signers?page=1.").status_code == 400

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 from starlette.requests import Request
 
 from clickproof.domain.strict_int import ascii_int
 from clickproof.errors import ValidationError
-
-_INTEGRAL = re.compile(r"([0-9]+)\.0+")
-
-
-def integral_text(raw: str) -> str:
-    """`7.0` as `7`: an integer written with a zero fraction, as JSON Schema counts integers (and
-    OpenAPI clients write them); anything else unchanged, for the strict parser to judge."""
-    match = _INTEGRAL.fullmatch(raw)
-    return match.group(1) if match else raw
 
 
 def int_param(request: Request, name: str, *, default: int | None, minimum: int, maximum: int) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:
         return default  # `?name=` with no value is malformed, not absent
-    value = ascii_int(integral_text(raw), max_digits=12)
+    value = ascii_int(raw, max_digits=12)
     if value is None:
         raise ValidationError(
             f"{name} must be a whole number written with the digits 0-9", field=name, code="invalid_parameter"
@@ -37,7 +26,7 @@ def int_param(request: Request, name: str, *, default: int | None, minimum: int,
 
 def site_id_path_param(request: Request) -> int:
     """The `{site_id}` of a path: digits 0-9 only, a positive 32-bit number."""
-    site_id = ascii_int(integral_text(request.path_params["site_id"]), max_digits=10)
+    site_id = ascii_int(request.path_params["site_id"], max_digits=10)
     if site_id is None or not 1 <= site_id <= 2**31 - 1:
         raise ValidationError(
             "site_id must be a whole number (digits 0-9) from 1 to 2147483647",

@@ -27,7 +27,6 @@ from clickproof.api.catalog_schemas import (
 )
 from clickproof.api.contract import error_responses, json_response
 from clickproof.api.openapi_params import MAX_ID, PAGED, SITE_QUERY, json_body, path_int, path_text
-from clickproof.api.params import integral_text
 from clickproof.api.wire import collection
 from clickproof.api.wire_ingest import (
     contract_to_wire,
@@ -49,7 +48,7 @@ WRITE = Permission.CATALOG_WRITE
 
 def _id_param(request: Request, name: str = "id") -> int:
     raw = request.path_params[name]
-    value = ascii_int(integral_text(raw), max_digits=10)
+    value = ascii_int(raw, max_digits=10)
     if value is None or not 1 <= value <= MAX_ID:
         raise ValidationError(
             f"{name} must be a whole number (digits 0-9) from 1 to {MAX_ID}",
