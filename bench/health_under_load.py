@@ -75,6 +75,10 @@ def main() -> None:
             big = api.post("/v1.1/extract/evidence", json={"start_date": _year_ago(), "standard_all": True})
             assert big.status_code == 201, big.text
             big_id = big.json()["id"]
+            deadline = time.monotonic() + 300
+            while api.get(f"/v1.1/extract/evidence/{big_id}").json()["status"] != "started":
+                assert time.monotonic() < deadline, "the big export did not start"
+                time.sleep(0.05)
         stop = threading.Event()
         created = [0]
 
