@@ -46,6 +46,18 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         default=None, description="Base URL put in download links; default http://host:port."
     )
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="`clickproof serve` closes a connection whose request line and headers are not all "
+        "in after this long (from the connection or the previous answer).",
+    )
+    body_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="`clickproof serve` closes a connection whose request body is not all in this long "
+        "after its headers.",
+    )
     workers: int = Field(
         default=2, ge=1, le=64, description="Export worker threads in the embedded job engine."
     )

@@ -81,3 +81,26 @@ def test_a_client_disconnect_is_not_an_unexpected_error(
         asyncio.run(client.app(scope, receive, send))
     assert "api.unexpected_error" not in caplog.text
     assert "api.client_disconnected" in caplog.text
+
+
+def test_allow_names_the_methods_of_the_path_itself(client: TestClient) -> None:
+    """`/v1.1/activity/{id}` also matches `/v1.1/activity/import`, but is another resource: the
+    import path allows POST alone (schemathesis found GET advertised)."""
+    response = client.request("OPTIONS", "/v1.1/activity/import")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert client.request("PUT", "/v1.1/contracts/1").headers["allow"] == "GET, HEAD"
+
+
+def test_a_post_without_any_body_is_a_missing_body_not_a_media_type(client: TestClient) -> None:
+    response = client.post(EVIDENCE)
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "invalid_json"
+    assert client.post(EVIDENCE, content=b"{}", headers={"Content-Type": ""}).status_code == 415
+
+
+@pytest.mark.parametrize("name", ["site_id", "page", "per_page"])
+def test_an_integer_parameter_without_a_value_is_refused(client: TestClient, name: str) -> None:
+    response = client.get(f"/v1.1/signers?{name}=")
+    assert response.status_code == 400, response.text
+    assert response.json()["field"] == name

@@ -104,6 +104,12 @@ def test_max_days_boundary() -> None:
         ({"start_date": "2026-11-01", "filter": "event_type~agreed"}, "invalid_filter", "/filter"),
         ({"start_date": "2026-11-01", "custom_all": "yes"}, "invalid_type", "custom_all"),
         ({"start_date": "2026-11-01", "stat_date": "x"}, "unknown_field", "stat_date"),
+        # The seed types every field: null is refused, not read as absent (found by schemathesis).
+        ({"start_date": "2026-11-01", "export_types": None}, "invalid_type", "export_types"),
+        ({"start_date": "2026-11-01", "filter": None}, "invalid_type", "filter"),
+        ({"start_date": "2026-11-01", "end_date": None}, "invalid_type", "end_date"),
+        ({"start_date": "2026-11-01", "custom_all": None}, "invalid_type", "custom_all"),
+        ({"start_date": "2026-11-01", "select": {"custom": None}}, "invalid_select", "select.custom"),
     ],
 )
 def test_validation_errors_name_code_and_field(body: Any, code: str, field: str) -> None:

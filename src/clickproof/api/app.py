@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from clickproof import __version__
 from clickproof.api.activity_cors import ActivityApiCors
-from clickproof.api.contract import SEED
+from clickproof.api.contract import json_response
 from clickproof.api.error_handlers import install_error_handlers
 from clickproof.api.http_hygiene import HttpHygieneMiddleware
+from clickproof.api.openapi_doc import OPENAPI_VERSION, build_openapi
 from clickproof.api.request_id import RequestIdMiddleware
 from clickproof.api.routes_activity import build_activity_router
 from clickproof.api.routes_activity_api import build_activity_api_router
@@ -31,6 +31,13 @@ from clickproof.api.routes_schedules import build_schedule_router
 from clickproof.api.routes_sites import build_site_router
 from clickproof.api.routes_webhooks import build_webhook_router
 from clickproof.bootstrap import System
+
+
+def swagger_ui_dir() -> str:
+    """The static folder of the fastapi-offline package, found without importing it."""
+    spec = importlib.util.find_spec("fastapi_offline")
+    assert spec is not None and spec.submodule_search_locations is not None
+    return f"{next(iter(spec.submodule_search_locations))}/static"
 
 
 def create_app(system: System, *, background: bool = True) -> FastAPI:
@@ -55,7 +62,7 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
         description="Clickwrap evidence: recording (Activity API, REST, bulk import) and exports, compatible with Ironclad Clickwrap's v1.1 APIs.",
         lifespan=lifespan,
     )
-    app.openapi_version = "3.0.3"  # the seed's version; the bundled Swagger UI renders 3.0
+    app.openapi_version = OPENAPI_VERSION
     install_error_handlers(app)
     app.add_middleware(HttpHygieneMiddleware)
     app.add_middleware(ActivityApiCors)  # preflights never reach the hygiene checks
@@ -72,9 +79,9 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
     app.include_router(build_webhook_router(system))
     app.include_router(build_metrics_router(system))
 
-    # Interactive API docs from the Swagger UI files shipped in a Python package: no CDN, so the
-    # page works on a machine without internet access.
-    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+    # Interactive API docs from the Swagger UI 5 files (it renders OpenAPI 3.1) shipped in a Python
+    # package: no CDN, so the page works on a machine without internet access.
+    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_dir()), name="swagger-ui")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -83,25 +90,33 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
             title="clickproof API",
             swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
             swagger_css_url="/static/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+            swagger_favicon_url="/static/swagger-ui/favicon.png",
         )
 
-    @app.get("/health", tags=["Operations"], summary="Liveness and version", openapi_extra={"security": []})
-    def health() -> dict[str, str]:
+    @app.get(
+        "/health",
+        tags=["Operations"],
+        summary="Liveness and version",
+        openapi_extra={"security": []},
+        responses={
+            200: json_response(
+                "The service is up.",
+                {
+                    "type": "object",
+                    "properties": {"status": {"type": "string"}, "version": {"type": "string"}},
+                    "required": ["status", "version"],
+                },
+            )
+        },
+    )
+    async def health() -> dict[str, str]:
+        # On the event loop: it touches nothing that blocks, so it never queues for the thread
+        # pool behind routes doing database work.
         return {"status": "ok", "version": __version__}
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                openapi_version=app.openapi_version,
-                description=app.description,
-                routes=app.routes,
-            )
-            schema.setdefault("components", {})["securitySchemes"] = SEED["components"]["securitySchemes"]
-            schema["security"] = SEED["security"]
-            app.openapi_schema = schema
+            app.openapi_schema = build_openapi(app)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

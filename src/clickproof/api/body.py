@@ -13,8 +13,11 @@ from clickproof.errors import RequestTooLargeError, UnsupportedMediaTypeError, V
 
 
 async def read_json_body(request: Request, limit: int = MAX_REQUEST_BYTES) -> Any:
-    content_type = request.headers.get("content-type", "")
-    media_type = content_type.split(";")[0].strip().lower()
+    content_type = request.headers.get("content-type")
+    if content_type is None and not (await read_raw_body(request, limit)).strip():
+        # No body at all is a missing body, not one of another media type.
+        raise ValidationError("the request body is empty; a JSON object is required", code="invalid_json")
+    media_type = (content_type or "").split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise UnsupportedMediaTypeError(
             "the request body must be JSON (Content-Type: application/json)", field="Content-Type"

@@ -26,9 +26,20 @@ ERROR_SCHEMA: dict[str, Any] = {
     "properties": {
         "error": {"type": "string", "description": "What went wrong, in English."},
         "code": {"type": "string", "description": "Stable error code (see docs/errors.md)."},
-        "field": {"type": "string", "nullable": True, "description": "The request field at fault."},
-        "errors": {"type": "array", "items": {"type": "object"}},
+        "field": {"type": ["string", "null"], "description": "The request field at fault."},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"},
+                    "field": {"type": ["string", "null"]},
+                    "message": {"type": "string"},
+                },
+            },
+        },
     },
+    "required": ["error", "code"],
 }
 
 COLLECTION_SCHEMA: dict[str, Any] = {
@@ -66,7 +77,8 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         401: "Unauthorized.",
         403: "Forbidden.",
         404: "Not found.",
-        409: "Not ready.",
+        408: "The request was not sent in time.",
+        409: "Conflict: not ready, exists already, or the same Idempotency-Key is in progress.",
         410: "Link expired.",
         413: "Request too large.",
         415: "Unsupported media type.",

@@ -7,10 +7,11 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
-from starlette.routing import Match
+from starlette.routing import compile_path
 
 from clickproof.api.activity_cors import ACTIVITY_API_PATHS
 from clickproof.errors import ClickproofError, error_body
@@ -42,17 +43,20 @@ def _json(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
 def _allowed_methods(request: Request) -> str:
-    """Every method some route serves at this path (Starlette names only the first route's)."""
-    methods = {
-        method
-        for method in _METHODS
-        for route in request.app.router.routes
-        if route.matches({**request.scope, "method": method})[0] is Match.FULL
-    }
+    """The methods of the path the request names. The first route whose path matches decides which
+    path that is (as routing does), and every route with that same path adds its methods: a route
+    of another template that happens to match too (`/activity/{id}` for `/activity/import`) is a
+    different resource."""
+    path = request.scope["path"]
+    found: list[tuple[str, set[str]]] = []
+    for route in iter_route_contexts(request.app.routes):
+        if route.path is None or not route.methods:
+            continue
+        if compile_path(route.path)[0].match(path):
+            found.append((str(route.path_format), set(route.methods)))
+    template = found[0][0] if found else None
+    methods = {m for t, ms in found if t == template for m in ms}
     if "GET" in methods:
         methods.add("HEAD")
     return ", ".join(sorted(methods))

@@ -10,8 +10,8 @@ from clickproof.errors import ValidationError
 
 def int_param(request: Request, name: str, *, default: int | None, minimum: int, maximum: int) -> int | None:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
+    if raw is None:
+        return default  # `?name=` with no value is malformed, not absent
     value = ascii_int(raw, max_digits=12)
     if value is None:
         raise ValidationError(

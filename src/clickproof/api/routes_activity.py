@@ -11,9 +11,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from clickproof.api.auth import PAGE_PARAMS, SITE_PARAM, authorize, page_params
+from clickproof.api.auth import authorize, page_params
 from clickproof.api.body import read_raw_body
-from clickproof.api.contract import error_responses
+from clickproof.api.catalog_schemas import ACTIVITY, collection_of
+from clickproof.api.contract import error_responses, json_response
+from clickproof.api.openapi_params import (
+    IDEMPOTENCY_KEY,
+    PAGED,
+    REPLAYED_HEADER,
+    SITE_QUERY,
+    path_text,
+    query_text,
+)
 from clickproof.api.wire import collection
 from clickproof.api.wire_ingest import activity_to_wire
 from clickproof.bootstrap import System
@@ -37,15 +46,28 @@ IMPORT_TYPES = {
     "application/x-jsonlines": ImportFormat.JSONL,
 }
 LIST_PARAMS = [
-    *PAGE_PARAMS,
-    {
-        "name": "filter",
-        "in": "query",
-        "schema": {"type": "string"},
-        "description": "A Mongo-style filter as JSON, the language of export filters (docs/api.md).",
-    },
-    {"name": "sort", "in": "query", "schema": {"type": "string", "default": "-created_time"}},
+    *PAGED,
+    query_text(
+        "filter", "A Mongo-style filter as JSON, the language of export filters (docs/query-language.md)."
+    ),
+    query_text("sort", "Sort keys, e.g. -created_time,id (docs/api.md).", default="-created_time"),
 ]
+IMPORT_BODY = {
+    "required": True,
+    "description": "Activities in the export's CSV format, or one JSON object a line.",
+    "content": {
+        media: {"schema": {"type": "string"}}
+        for media in ("text/csv", "application/x-ndjson", "application/jsonl")
+    },
+}
+IMPORT_REPORT = {
+    "type": "object",
+    "properties": {
+        "rows": {"type": "integer"},
+        "imported": {"type": "integer"},
+        "skipped": {"type": "integer"},
+    },
+}
 
 
 def build_activity_router(system: System) -> APIRouter:
@@ -56,7 +78,10 @@ def build_activity_router(system: System) -> APIRouter:
         summary="List activities",
         response_model=None,
         openapi_extra={"parameters": LIST_PARAMS},
-        responses={200: {"description": "A collection of activities."}, **error_responses(400, 401, 403)},
+        responses={
+            200: json_response("A collection of activities.", collection_of(ACTIVITY)),
+            **error_responses(400),
+        },
     )
     def list_activity(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, Permission.ACTIVITY_READ)
@@ -84,14 +109,14 @@ def build_activity_router(system: System) -> APIRouter:
         description="Content-Type text/csv or application/x-ndjson. All rows are validated before any is "
         "written; rows whose id is stored already are skipped. Honors Idempotency-Key.",
         response_model=None,
-        openapi_extra={"parameters": [SITE_PARAM]},
+        openapi_extra={"parameters": [SITE_QUERY, IDEMPOTENCY_KEY], "requestBody": IMPORT_BODY},
         responses={
-            200: {"description": "rows, imported, skipped"},
-            **error_responses(400, 401, 403, 413, 415),
+            200: {**json_response("rows, imported, skipped", IMPORT_REPORT), "headers": REPLAYED_HEADER},
+            **error_responses(400, 409, 413, 415, 422),
         },
     )
     async def import_activity(request: Request) -> JSONResponse:
-        principal, site = authorize(system, request, Permission.ACTIVITY_WRITE)
+        principal, site = await run_in_threadpool(authorize, system, request, Permission.ACTIVITY_WRITE)
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         fmt = IMPORT_TYPES.get(media_type)
         if fmt is None:
@@ -121,8 +146,10 @@ def build_activity_router(system: System) -> APIRouter:
         "/{id}",
         summary="Get an activity",
         response_model=None,
-        openapi_extra={"parameters": [SITE_PARAM]},
-        responses={200: {"description": "An activity."}, **error_responses(400, 401, 403, 404)},
+        openapi_extra={
+            "parameters": [path_text("id", "The activity's 24-hex id.", maxLength=64), SITE_QUERY]
+        },
+        responses={200: json_response("An activity.", ACTIVITY), **error_responses(400, 404)},
     )
     def get_activity(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, Permission.ACTIVITY_READ)

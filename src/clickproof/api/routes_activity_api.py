@@ -14,10 +14,17 @@ from starlette.concurrency import run_in_threadpool
 
 from clickproof.api.body import query_dict, read_params_body
 from clickproof.api.contract import error_responses, json_response
+from clickproof.api.openapi_params import IDEMPOTENCY_KEY, REPLAYED_HEADER
 from clickproof.bootstrap import System
 from clickproof.domain.load_request import parse_load
 from clickproof.domain.origins import origin_allowed
-from clickproof.domain.send_request import is_server_side, parse_lookup, parse_send
+from clickproof.domain.send_request import (
+    EVENT_TYPES,
+    EXECUTION_METHODS,
+    is_server_side,
+    parse_lookup,
+    parse_send,
+)
 from clickproof.errors import ForbiddenError
 from clickproof.services.idempotency import HEADER, request_fingerprint
 
@@ -46,7 +53,88 @@ LOAD_RESPONSE: dict[str, Any] = {
         "rendered_time": {"type": "string"},
     },
 }
-PUBLIC: dict[str, Any] = {"security": []}
+# Parameters as a query string or form sends them: text, where an empty value means absent. The
+# cross-parameter rules (what each event type needs) are in docs/ingestion.md.
+SEND_FIELDS: dict[str, dict[str, Any]] = {
+    "sid": {"type": "string", "minLength": 1, "maxLength": 64, "description": "The site's access id."},
+    "et": {"type": "string", "enum": list(EVENT_TYPES), "description": "Event type."},
+    "sig": {"type": "string", "maxLength": 1024, "description": "Signer id."},
+    "em": {"type": "string", "enum": ["", *EXECUTION_METHODS], "description": "Execution method."},
+    "cid": {"type": "string", "description": "Contract ids: comma-separated, or the parameter repeated."},
+    "vid": {"type": "string", "description": "Version ids (24-hex), parallel to cid."},
+    "gid": {"type": "string", "description": "Group id."},
+    "gkey": {"type": "string", "maxLength": 200, "description": "Group key."},
+    "cus": {"type": "string", "description": "Custom data: a JSON object."},
+    "rnd": {"type": "string", "description": "Render data: a JSON object."},
+    "tm": {"type": "string", "description": "Test mode: true, false, 1 or 0."},
+    "uid": {"type": "string", "maxLength": 64, "description": "The caller's id of this activity."},
+    "rdid": {"type": "string", "description": "Render id from /load."},
+    "session": {"type": "string", "maxLength": 256},
+}
+_TEXT = ["string", "number", "null"]
+_LIST = {"type": ["string", "number", "array", "null"], "items": {"type": ["string", "number"]}}
+# The same parameters in a JSON body, in the JSON types Ironclad's SDKs send.
+SEND_JSON_FIELDS: dict[str, dict[str, Any]] = {
+    "sid": {"type": ["string", "number"], "minLength": 1, "maxLength": 64},
+    "et": {"type": "string", "enum": list(EVENT_TYPES)},
+    "sig": {"type": _TEXT, "maxLength": 1024},
+    "em": {"type": ["string", "null"], "enum": ["", *EXECUTION_METHODS, None]},
+    "cid": _LIST,
+    "vid": _LIST,
+    "gid": {"type": _TEXT},
+    "gkey": {"type": _TEXT, "maxLength": 200},
+    "cus": {"type": ["string", "object", "null"]},
+    "rnd": {"type": ["string", "object", "null"]},
+    "tm": {"type": ["boolean", "string", "integer", "null"]},
+    "uid": {"type": _TEXT, "maxLength": 64},
+    "rdid": {"type": _TEXT, "maxLength": 64},
+    "session": {"type": _TEXT, "maxLength": 256},
+}
+
+
+def _subset(fields: dict[str, dict[str, Any]], *names: str) -> dict[str, dict[str, Any]]:
+    return {name: fields[name] for name in names}
+
+
+LOAD = ("sid", "gid", "gkey", "rnd", "tm")
+LOOKUP = ("sid", "sig", "cid", "gid", "gkey")
+
+
+def query_params(fields: dict[str, dict[str, Any]], required: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "schema": {k: v for k, v in schema.items() if k != "description"},
+            "description": schema.get("description", ""),
+        }
+        for name, schema in fields.items()
+    ]
+
+
+def params_body(names: tuple[str, ...], required: tuple[str, ...]) -> dict[str, Any]:
+    """The parameters as a JSON object or an HTML form; other send codes are accepted too."""
+
+    def schema(fields: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {"type": "object", "properties": _subset(fields, *names), "required": list(required)}
+
+    return {
+        "required": True,
+        "content": {
+            "application/json": {"schema": schema(SEND_JSON_FIELDS)},
+            "application/x-www-form-urlencoded": {"schema": schema(SEND_FIELDS)},
+        },
+    }
+
+
+def public(parameters: list[dict[str, Any]], body: dict[str, Any] | None = None) -> dict[str, Any]:
+    extra: dict[str, Any] = {"security": [], "parameters": parameters}
+    if body is not None:
+        extra["requestBody"] = body
+    return extra
+
+
 PARAMS_DOC = "Ironclad's short parameter codes (docs/ingestion.md): sid, sig, et, em, cid, vid, gid, gkey, cus, rnd, tm, pat, pau, bua, addr, …"
 
 
@@ -119,9 +207,9 @@ def build_activity_api_router(system: System) -> APIRouter:
         response_model=None,
         responses={
             200: json_response("Recorded: the batch and one activity id per contract.", SEND_RESPONSE),
-            **error_responses(400, 403, 404, 503),
+            **error_responses(400, 403, 404, 413),
         },
-        openapi_extra=PUBLIC,
+        openapi_extra=public(query_params(SEND_FIELDS, ("sid", "et"))),
     )
     def send_get(request: Request) -> JSONResponse:
         return send(query_dict(list(request.query_params.multi_items())), request)
@@ -132,10 +220,10 @@ def build_activity_api_router(system: System) -> APIRouter:
         description=PARAMS_DOC + " Honors Idempotency-Key.",
         response_model=None,
         responses={
-            200: json_response("Recorded.", SEND_RESPONSE),
-            **error_responses(400, 403, 404, 413, 415, 503),
+            200: {**json_response("Recorded.", SEND_RESPONSE), "headers": REPLAYED_HEADER},
+            **error_responses(400, 403, 404, 409, 413, 415, 422),
         },
-        openapi_extra=PUBLIC,
+        openapi_extra=public([IDEMPOTENCY_KEY], params_body(tuple(SEND_FIELDS), ("sid", "et"))),
     )
     async def send_post(request: Request) -> JSONResponse:
         return await run_in_threadpool(send, await body_params(request), request)
@@ -157,9 +245,9 @@ def build_activity_api_router(system: System) -> APIRouter:
         response_model=None,
         responses={
             200: json_response("The group object.", LOAD_RESPONSE),
-            **error_responses(400, 403, 404, 413, 415, 503),
+            **error_responses(400, 403, 404, 413, 415),
         },
-        openapi_extra=PUBLIC,
+        openapi_extra=public([], params_body(LOAD, ("sid",))),
     )
     async def load_post(request: Request) -> JSONResponse:
         return await run_in_threadpool(load, await body_params(request), request)
@@ -171,9 +259,9 @@ def build_activity_api_router(system: System) -> APIRouter:
         response_model=None,
         responses={
             200: json_response("The group object.", LOAD_RESPONSE),
-            **error_responses(400, 403, 404, 503),
+            **error_responses(400, 403, 404),
         },
-        openapi_extra=PUBLIC,
+        openapi_extra=public(query_params(_subset(SEND_FIELDS, *LOAD), ("sid",))),
     )
     def load_get(request: Request) -> JSONResponse:
         return load(query_dict(list(request.query_params.multi_items())), request)
@@ -185,10 +273,13 @@ def build_activity_api_router(system: System) -> APIRouter:
         "{contract id: true|false}. Other send parameters (et, tm, _srv, _lib, …) are accepted.",
         response_model=None,
         responses={
-            200: {"description": "contract id → accepted the newest version"},
-            **error_responses(400, 403, 404, 503),
+            200: json_response(
+                "contract id → accepted the newest version",
+                {"type": "object", "additionalProperties": {"type": "boolean"}},
+            ),
+            **error_responses(400, 403, 404),
         },
-        openapi_extra=PUBLIC,
+        openapi_extra=public(query_params(_subset(SEND_FIELDS, *LOOKUP), ("sid", "sig"))),
     )
     def latest(request: Request) -> JSONResponse:
         parsed = parse_lookup(query_dict(list(request.query_params.multi_items())))
@@ -202,10 +293,13 @@ def build_activity_api_router(system: System) -> APIRouter:
         "the signer accepted). Answers {contract id: version id, or false when never accepted}.",
         response_model=None,
         responses={
-            200: {"description": "contract id → newest accepted version id, or false"},
-            **error_responses(400, 403, 404, 503),
+            200: json_response(
+                "contract id → newest accepted version id, or false",
+                {"type": "object", "additionalProperties": {"type": ["string", "boolean"]}},
+            ),
+            **error_responses(400, 403, 404),
         },
-        openapi_extra=PUBLIC,
+        openapi_extra=public(query_params(_subset(SEND_FIELDS, *LOOKUP), ("sid", "sig"))),
     )
     def retrieve(request: Request) -> JSONResponse:
         parsed = parse_lookup(query_dict(list(request.query_params.multi_items())), contracts_required=False)

@@ -8,10 +8,25 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Table
+from starlette.concurrency import run_in_threadpool
 
-from clickproof.api.auth import PAGE_PARAMS, SITE_PARAM, authorize, page_params
+from clickproof.api.auth import authorize, page_params
 from clickproof.api.body import read_json_body
-from clickproof.api.contract import error_responses
+from clickproof.api.catalog_schemas import (
+    CONTRACT,
+    CONTRACT_INPUT,
+    ERASURE,
+    ERASURE_INPUT,
+    GROUP,
+    GROUP_INPUT,
+    SIGNER,
+    SIGNER_INPUT,
+    VERSION,
+    VERSION_INPUT,
+    collection_of,
+)
+from clickproof.api.contract import error_responses, json_response
+from clickproof.api.openapi_params import MAX_ID, PAGED, SITE_QUERY, json_body, path_int, path_text
 from clickproof.api.wire import collection
 from clickproof.api.wire_ingest import (
     activity_to_wire,
@@ -36,9 +51,11 @@ WRITE = Permission.CATALOG_WRITE
 def _id_param(request: Request, name: str = "id") -> int:
     raw = request.path_params[name]
     value = ascii_int(raw, max_digits=10)
-    if value is None:
+    if value is None or not 1 <= value <= MAX_ID:
         raise ValidationError(
-            f"{name} must be a whole number written with the digits 0-9", field=name, code="invalid_parameter"
+            f"{name} must be a whole number (digits 0-9) from 1 to {MAX_ID}",
+            field=name,
+            code="invalid_parameter",
         )
     return value
 
@@ -61,8 +78,22 @@ def build_catalog_router(system: System) -> APIRouter:
         )
         return collection(to_wire(rows), page=page, per_page=per_page, total=total)
 
-    created = {201: {"description": "Created."}, **error_responses(400, 401, 403, 413, 415)}
-    read = {200: {"description": "OK."}, **error_responses(400, 401, 403, 404)}
+    def created(schema: dict[str, Any], *codes: int) -> dict[int | str, Any]:
+        return {201: json_response("Created.", schema), **error_responses(400, 413, *codes)}
+
+    def read(schema: dict[str, Any], *codes: int) -> dict[int | str, Any]:
+        return {200: json_response("OK.", schema), **error_responses(400, *codes)}
+
+    def listed(schema: dict[str, Any], *codes: int) -> dict[int | str, Any]:
+        return read(collection_of(schema), *codes)
+
+    def create(schema: dict[str, Any], *parameters: dict[str, Any]) -> dict[str, Any]:
+        return {"parameters": [*parameters, SITE_QUERY], "requestBody": json_body(schema)}
+
+    contract_id = path_int("id", "The contract's id.")
+    group_id = path_int("id", "The group's id.")
+    version_id = path_text("id", "The version's 24-hex id.", maxLength=64)
+    signer_id = path_text("signer_id", "The signer's id, as given at creation (may hold '/').")
 
     def contract_wire(site: Site, site_rows: list[Any]) -> list[dict[str, Any]]:
         latest = catalog.latest_versions(site, [r.id for r in site_rows])
@@ -72,16 +103,20 @@ def build_catalog_router(system: System) -> APIRouter:
         "/contracts",
         summary="Create a contract",
         status_code=201,
-        responses=created,
-        openapi_extra={"parameters": [SITE_PARAM]},
+        responses=created(CONTRACT, 409, 415),
+        openapi_extra=create(CONTRACT_INPUT),
     )
     async def create_contract(request: Request) -> JSONResponse:
-        _p, site = authorize(system, request, WRITE)
-        row = catalog.create_contract(site, await read_json_body(request))
-        return JSONResponse(contract_wire(site, [row])[0], status_code=201)
+        _p, site = await run_in_threadpool(authorize, system, request, WRITE)
+        body = await read_json_body(request)
+        wire = await run_in_threadpool(lambda: contract_wire(site, [catalog.create_contract(site, body)])[0])
+        return JSONResponse(wire, status_code=201)
 
     @router.get(
-        "/contracts", summary="List contracts", responses=read, openapi_extra={"parameters": PAGE_PARAMS}
+        "/contracts",
+        summary="List contracts",
+        responses=listed(CONTRACT),
+        openapi_extra={"parameters": PAGED},
     )
     def list_contracts(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, READ)
@@ -90,8 +125,8 @@ def build_catalog_router(system: System) -> APIRouter:
     @router.get(
         "/contracts/{id}",
         summary="Get a contract",
-        responses=read,
-        openapi_extra={"parameters": [SITE_PARAM]},
+        responses=read(CONTRACT, 404),
+        openapi_extra={"parameters": [contract_id, SITE_QUERY]},
     )
     def get_contract(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, READ)
@@ -101,20 +136,21 @@ def build_catalog_router(system: System) -> APIRouter:
         "/contracts/{id}/versions",
         summary="Create a version (draft, or published with publish=true)",
         status_code=201,
-        responses=created,
-        openapi_extra={"parameters": [SITE_PARAM]},
+        responses=created(VERSION, 404, 409, 415),
+        openapi_extra=create(VERSION_INPUT, contract_id),
     )
     async def create_version(request: Request) -> JSONResponse:
-        _p, site = authorize(system, request, WRITE)
+        _p, site = await run_in_threadpool(authorize, system, request, WRITE)
         contract_id = _id_param(request)
-        row = catalog.create_version(site, contract_id, await read_json_body(request, MAX_VERSION_BODY_BYTES))
+        body = await read_json_body(request, MAX_VERSION_BODY_BYTES)
+        row = await run_in_threadpool(catalog.create_version, site, contract_id, body)
         return JSONResponse(version_to_wire(row), status_code=201)
 
     @router.get(
         "/contracts/{id}/versions",
         summary="List a contract's versions",
-        responses=read,
-        openapi_extra={"parameters": PAGE_PARAMS},
+        responses=listed(VERSION, 404),
+        openapi_extra={"parameters": [contract_id, *PAGED]},
     )
     def list_versions(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, READ)
@@ -128,7 +164,10 @@ def build_catalog_router(system: System) -> APIRouter:
         )
 
     @router.get(
-        "/versions/{id}", summary="Get a version", responses=read, openapi_extra={"parameters": [SITE_PARAM]}
+        "/versions/{id}",
+        summary="Get a version",
+        responses=read(VERSION, 404),
+        openapi_extra={"parameters": [version_id, SITE_QUERY]},
     )
     def get_version(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, READ)
@@ -137,8 +176,8 @@ def build_catalog_router(system: System) -> APIRouter:
     @router.post(
         "/versions/{id}/publish",
         summary="Publish a version",
-        responses=read,
-        openapi_extra={"parameters": [SITE_PARAM]},
+        responses=read(VERSION, 404),
+        openapi_extra={"parameters": [version_id, SITE_QUERY]},
     )
     def publish_version(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, WRITE)
@@ -148,22 +187,27 @@ def build_catalog_router(system: System) -> APIRouter:
         "/groups",
         summary="Create a group",
         status_code=201,
-        responses=created,
-        openapi_extra={"parameters": [SITE_PARAM]},
+        responses=created(GROUP, 409, 415),
+        openapi_extra=create(GROUP_INPUT),
     )
     async def create_group(request: Request) -> JSONResponse:
-        _p, site = authorize(system, request, WRITE)
-        return JSONResponse(
-            group_to_wire(catalog.create_group(site, await read_json_body(request))), status_code=201
-        )
+        _p, site = await run_in_threadpool(authorize, system, request, WRITE)
+        body = await read_json_body(request)
+        row = await run_in_threadpool(catalog.create_group, site, body)
+        return JSONResponse(group_to_wire(row), status_code=201)
 
-    @router.get("/groups", summary="List groups", responses=read, openapi_extra={"parameters": PAGE_PARAMS})
+    @router.get(
+        "/groups", summary="List groups", responses=listed(GROUP), openapi_extra={"parameters": PAGED}
+    )
     def list_groups(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, READ)
         return listing(request, site.id, groups, lambda rows: [group_to_wire(r) for r in rows])
 
     @router.get(
-        "/groups/{id}", summary="Get a group", responses=read, openapi_extra={"parameters": [SITE_PARAM]}
+        "/groups/{id}",
+        summary="Get a group",
+        responses=read(GROUP, 404),
+        openapi_extra={"parameters": [group_id, SITE_QUERY]},
     )
     def get_group(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, READ)
@@ -173,16 +217,18 @@ def build_catalog_router(system: System) -> APIRouter:
         "/signers",
         summary="Create a signer",
         status_code=201,
-        responses=created,
-        openapi_extra={"parameters": [SITE_PARAM]},
+        responses=created(SIGNER, 409, 415),
+        openapi_extra=create(SIGNER_INPUT),
     )
     async def create_signer(request: Request) -> JSONResponse:
-        _p, site = authorize(system, request, WRITE)
-        return JSONResponse(
-            signer_to_wire(catalog.create_signer(site, await read_json_body(request))), status_code=201
-        )
+        _p, site = await run_in_threadpool(authorize, system, request, WRITE)
+        body = await read_json_body(request)
+        row = await run_in_threadpool(catalog.create_signer, site, body)
+        return JSONResponse(signer_to_wire(row), status_code=201)
 
-    @router.get("/signers", summary="List signers", responses=read, openapi_extra={"parameters": PAGE_PARAMS})
+    @router.get(
+        "/signers", summary="List signers", responses=listed(SIGNER), openapi_extra={"parameters": PAGED}
+    )
     def list_signers(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, READ)
         return listing(request, site.id, signers, lambda rows: [signer_to_wire(r) for r in rows])
@@ -213,8 +259,8 @@ def build_catalog_router(system: System) -> APIRouter:
     @router.get(
         "/signers/{signer_id:path}",
         summary="Get a signer by signer_id",
-        responses=read,
-        openapi_extra={"parameters": [SITE_PARAM]},
+        responses=read(SIGNER, 404),
+        openapi_extra={"parameters": [signer_id, SITE_QUERY]},
     )
     def get_signer(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, READ)
@@ -224,18 +270,22 @@ def build_catalog_router(system: System) -> APIRouter:
         "/erasures",
         summary="Erase a signer's personal data (privacy request)",
         status_code=201,
-        responses=created,
-        openapi_extra={"parameters": [SITE_PARAM]},
+        responses=created(ERASURE, 409, 415),
+        openapi_extra=create(ERASURE_INPUT),
     )
     async def erase(request: Request) -> JSONResponse:
-        principal, site = authorize(system, request, Permission.SIGNERS_ERASE)
+        principal, site = await run_in_threadpool(authorize, system, request, Permission.SIGNERS_ERASE)
         body = await read_json_body(request)
-        user = system.tenants.user_email(principal.user_id)
-        result = catalog.erase(site, body, requested_by=f"user:{principal.user_id}:{user}")
-        return JSONResponse(erasure_to_wire(result["erasure"], result["activities"]), status_code=201)
+
+        def work() -> dict[str, Any]:
+            user = system.tenants.user_email(principal.user_id)
+            result = catalog.erase(site, body, requested_by=f"user:{principal.user_id}:{user}")
+            return erasure_to_wire(result["erasure"], result["activities"])
+
+        return JSONResponse(await run_in_threadpool(work), status_code=201)
 
     @router.get(
-        "/erasures", summary="List erasures", responses=read, openapi_extra={"parameters": PAGE_PARAMS}
+        "/erasures", summary="List erasures", responses=listed(ERASURE), openapi_extra={"parameters": PAGED}
     )
     def list_erasures(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, Permission.SIGNERS_ERASE)

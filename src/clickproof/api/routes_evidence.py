@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from clickproof.api.contract import error_responses
+from clickproof.api.contract import error_responses, json_response
+from clickproof.api.openapi_params import MAX_ID, SITE_QUERY, path_int, path_text
 from clickproof.api.params import int_param, site_id_path_param
 from clickproof.bootstrap import System
 from clickproof.errors import NotFoundError
@@ -17,6 +18,17 @@ from clickproof.services.evidence_records import EvidenceRecords
 from clickproof.services.history_records import MAX_RECORD_EVENTS, HistoryRecords
 from clickproof.services.tokens import Permission
 from clickproof.store.tenants import Site
+
+EVIDENCE_KEY = {
+    "type": "object",
+    "properties": {
+        "site": {"type": "integer"},
+        "algorithm": {"type": "string"},
+        "key_id": {"type": "string"},
+        "public_key": {"type": "string"},
+        "encoding": {"type": "string"},
+    },
+}
 
 
 def build_evidence_router(system: System) -> APIRouter:
@@ -29,7 +41,11 @@ def build_evidence_router(system: System) -> APIRouter:
         "/sites/{site_id}/evidence-key",
         summary="The public key that signs this site's export manifests, and every key it signed with",
         response_model=None,
-        responses=error_responses(400, 401, 403),
+        openapi_extra={"parameters": [path_int("site_id", "The site's id.")]},
+        responses={
+            200: json_response("The site's Ed25519 public key.", EVIDENCE_KEY),
+            **error_responses(400),
+        },
     )
     def evidence_key(request: Request) -> dict[str, Any]:
         principal = auth.authenticate(request.headers.get("authorization"))
@@ -76,9 +92,15 @@ def build_evidence_router(system: System) -> APIRouter:
         "/activity/{id}/record",
         summary="Get the evidence PDF of one activity",
         response_model=None,
+        openapi_extra={
+            "parameters": [path_text("id", "The activity's 24-hex id.", maxLength=64), SITE_QUERY]
+        },
         responses={
-            200: {"description": "The evidence PDF.", "content": {"application/pdf": {}}},
-            **error_responses(400, 401, 403, 404),
+            200: {
+                "description": "The evidence PDF.",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            },
+            **error_responses(400, 404),
         },
     )
     def activity_record(request: Request) -> Response:
@@ -133,7 +155,7 @@ def build_evidence_router(system: System) -> APIRouter:
 
     def _reading_site(request: Request) -> Site:
         principal = auth.authenticate(request.headers.get("authorization"))
-        site_id = int_param(request, "site_id", default=None, minimum=1, maximum=2**31 - 1)
+        site_id = int_param(request, "site_id", default=None, minimum=1, maximum=MAX_ID)
         return auth.site_for(principal, site_id, Permission.EXPORTS_READ)
 
     return router

@@ -7,7 +7,9 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
 
+from clickproof.api.auth import page_params
 from clickproof.api.body import read_json_body
 from clickproof.api.contract import (
     COLLECTION_SCHEMA,
@@ -18,24 +20,25 @@ from clickproof.api.contract import (
     error_responses,
     json_response,
 )
+from clickproof.api.openapi_params import (
+    IDEMPOTENCY_KEY,
+    MAX_ID,
+    PAGED,
+    REPLAYED_HEADER,
+    SITE_QUERY,
+    path_text,
+    query_text,
+)
 from clickproof.api.params import int_param
 from clickproof.api.repr_digest import repr_digest
 from clickproof.api.wire import collection, job_to_wire
 from clickproof.bootstrap import System
-from clickproof.domain.limits import DEFAULT_PER_PAGE, MAX_PER_PAGE
 from clickproof.services.idempotency import HEADER as IDEMPOTENCY_HEADER
 from clickproof.services.idempotency import request_fingerprint
 from clickproof.services.tokens import Permission, Principal
 from clickproof.store.tenants import Site
 
-SITE_PARAM = {
-    "name": "site_id",
-    "in": "query",
-    "required": False,
-    "schema": {"type": "integer"},
-    "description": "Site to act on; default the token's default site.",
-}
-ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+ID_PARAM = path_text("id", "The export job's 24-hex id.", maxLength=64)
 
 
 EXPIRES_HEADER = "Links-Expire-In"
@@ -48,7 +51,7 @@ def build_export_router(system: System) -> APIRouter:
 
     def authorize(request: Request, permission: Permission) -> tuple[Principal, Site]:
         principal = auth.authenticate(request.headers.get("authorization"))
-        site_id = int_param(request, "site_id", default=None, minimum=1, maximum=2**31 - 1)
+        site_id = int_param(request, "site_id", default=None, minimum=1, maximum=MAX_ID)
         return principal, auth.site_for(principal, site_id, permission)
 
     @router.post(
@@ -56,16 +59,20 @@ def build_export_router(system: System) -> APIRouter:
         summary="Create an Export",
         description="Creates an export job.",
         status_code=201,
-        openapi_extra={"requestBody": EXPORT_REQUEST_BODY, "parameters": [SITE_PARAM]},
+        openapi_extra={"requestBody": EXPORT_REQUEST_BODY, "parameters": [SITE_QUERY, IDEMPOTENCY_KEY]},
         responses={
-            201: json_response("Created.", SCHEDULED_JOB_RESPONSE, SCHEDULED_JOB_EXAMPLE),
+            201: {
+                **json_response("Created.", SCHEDULED_JOB_RESPONSE, SCHEDULED_JOB_EXAMPLE),
+                "headers": REPLAYED_HEADER,
+            },
             **error_responses(400, 401, 403, 409, 413, 415, 422),
         },
     )
     async def create_export(request: Request) -> JSONResponse:
-        principal, site = authorize(request, Permission.EXPORTS_CREATE)
+        principal, site = await run_in_threadpool(authorize, request, Permission.EXPORTS_CREATE)
         body = await read_json_body(request)
-        outcome = system.idempotency.run(
+        outcome = await run_in_threadpool(
+            system.idempotency.run,
             f"exports:{principal.account_id}:{site.id}",
             request.headers.get(IDEMPOTENCY_HEADER),
             request_fingerprint(body),
@@ -78,17 +85,7 @@ def build_export_router(system: System) -> APIRouter:
         "",
         summary="List all Export Jobs",
         response_model=None,
-        openapi_extra={
-            "parameters": [
-                SITE_PARAM,
-                {"name": "page", "in": "query", "schema": {"type": "integer", "default": 1}},
-                {
-                    "name": "per_page",
-                    "in": "query",
-                    "schema": {"type": "integer", "default": DEFAULT_PER_PAGE},
-                },
-            ]
-        },
+        openapi_extra={"parameters": PAGED},
         responses={
             200: json_response("A collection of export jobs, newest first.", COLLECTION_SCHEMA),
             **error_responses(400, 401, 403),
@@ -96,11 +93,7 @@ def build_export_router(system: System) -> APIRouter:
     )
     def list_exports(request: Request) -> dict[str, Any]:
         _principal, site = authorize(request, Permission.EXPORTS_READ)
-        page = int_param(request, "page", default=1, minimum=1, maximum=1_000_000) or 1
-        per_page = (
-            int_param(request, "per_page", default=DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE)
-            or DEFAULT_PER_PAGE
-        )
+        page, per_page = page_params(request)
         jobs, total = exports.list_jobs(site, page=page, per_page=per_page)
         return collection([job_to_wire(j) for j in jobs], page=page, per_page=per_page, total=total)
 
@@ -108,7 +101,7 @@ def build_export_router(system: System) -> APIRouter:
         "/{id}",
         summary="Get an Export Job by ID",
         response_model=None,
-        openapi_extra={"parameters": [ID_PARAM, SITE_PARAM]},
+        openapi_extra={"parameters": [ID_PARAM, SITE_QUERY]},
         responses={
             200: json_response("A scheduled job object.", SCHEDULED_JOB_RESPONSE),
             **error_responses(400, 401, 403, 404),
@@ -142,7 +135,7 @@ def build_export_router(system: System) -> APIRouter:
         "/{id}/urls",
         summary="Retrieve Export Job URLs",
         response_model=None,
-        openapi_extra={"parameters": [ID_PARAM, SITE_PARAM]},
+        openapi_extra={"parameters": [ID_PARAM, SITE_QUERY]},
         responses={
             200: {
                 **json_response("Download URLs by export type, and flat in presignedUrls.", URLS_SCHEMA),
@@ -173,10 +166,30 @@ def build_export_router(system: System) -> APIRouter:
             "security": [],  # the signature in the link is the credential
             "parameters": [
                 ID_PARAM,
-                {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+                path_text("name", "The file's name, as in the link.", maxLength=255),
+                query_text("tid", "The id of the token that asked for the link.", required=True),
+                query_text("expires", "When the link expires, in Unix seconds.", required=True),
+                query_text("signature", "The link's HMAC signature.", required=True),
             ],
         },
-        responses={200: {"description": "The file."}, **error_responses(403, 404, 410)},
+        responses={
+            200: {
+                "description": "The file: CSV, zip of evidence PDFs, or manifest.json.",
+                "content": {
+                    "text/csv": {"schema": {"type": "string", "format": "binary"}},
+                    "application/zip": {"schema": {"type": "string", "format": "binary"}},
+                    "application/json": {"schema": {"type": "string", "format": "binary"}},
+                },
+                "headers": {
+                    "Digest": {"description": "sha-256=<hex> of the file.", "schema": {"type": "string"}},
+                    "Content-Disposition": {
+                        "description": "attachment; the file's name.",
+                        "schema": {"type": "string"},
+                    },
+                },
+            },
+            **error_responses(400, 403, 404, 410),
+        },
     )
     def download_file(request: Request) -> FileResponse:
         q = request.query_params

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from clickproof.api.contract import error_responses, json_response
+from clickproof.api.openapi_params import path_int
 from clickproof.api.params import site_id_path_param
 from clickproof.bootstrap import System
 from clickproof.domain.limits import (
@@ -50,12 +51,10 @@ def build_site_router(system: System) -> APIRouter:
         "/{site_id}/exportFields",
         summary="List the fields an export can select, filter and sort on",
         response_model=None,
-        openapi_extra={
-            "parameters": [{"name": "site_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-        },
+        openapi_extra={"parameters": [path_int("site_id", "The site's id.")]},
         responses={
             200: json_response("The site's field catalogue.", CATALOGUE_SCHEMA),
-            **error_responses(400, 401, 403),
+            **error_responses(400),
         },
     )
     def export_fields(request: Request) -> dict[str, Any]:

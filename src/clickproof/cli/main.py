@@ -71,6 +71,7 @@ def serve(
 
     from clickproof.api.access_log import uvicorn_log_config
     from clickproof.api.app import create_app
+    from clickproof.api.bounded_protocol import bounded_protocol
     from clickproof.bootstrap import build_system
 
     _logging()
@@ -86,6 +87,9 @@ def serve(
             log_level="info",
             log_config=uvicorn_log_config(json_lines=settings.log_format == "json"),
             timeout_graceful_shutdown=10,
+            http=bounded_protocol(
+                header_timeout=settings.header_timeout_seconds, body_timeout=settings.body_timeout_seconds
+            ),
         )
     finally:
         system.close()

@@ -35,6 +35,8 @@ def text_field(body: dict[str, Any], name: str, limit: int, *, required: bool = 
 
 
 def positive_id(value: object, name: str) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 7.0 is the integer 7 in JSON Schema
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
         raise ValidationError(f"{name} must be a positive whole number", field=name, code="invalid_type")
     return value

@@ -78,7 +78,8 @@ def parse_version(body: object) -> VersionInput:
     version_id = data.get("id")
     if version_id is not None and (not isinstance(version_id, str) or not is_object_id(version_id)):
         raise ValidationError("id must be a 24-hex version id", field="id", code="invalid_type")
-    merge = data.get("merge_fields") or []
+    merge = data.get("merge_fields")
+    merge = [] if merge is None else merge
     if not isinstance(merge, list) or not all(isinstance(m, str) and 0 < len(m) <= 200 for m in merge):
         raise ValidationError(
             "merge_fields must be an array of names", field="merge_fields", code="invalid_type"
@@ -116,7 +117,8 @@ def parse_signer(body: object) -> SignerInput:
     data = json_object(body, ("signer_id", "properties"))
     signer_id = text_field(data, "signer_id", 1024)
     assert signer_id is not None
-    properties = data.get("properties") or {}
+    properties = data.get("properties")
+    properties = {} if properties is None else properties
     if not isinstance(properties, dict):
         raise ValidationError("properties must be a JSON object", field="properties", code="invalid_type")
     return SignerInput(signer_id, properties)

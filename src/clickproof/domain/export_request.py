@@ -119,6 +119,12 @@ def parse_export_request(body: object, *, now: datetime, max_export_days: int) -
         )
     if "start_date" not in body or body["start_date"] is None:
         raise InvalidDateError("start_date is required", field="start_date", code="missing_field")
+    for name, value in body.items():
+        if value is None:
+            # The contract types every field; null is not "absent" (omit a field for its default).
+            raise ValidationError(
+                f"{name} must not be null; omit it to use its default", field=name, code="invalid_type"
+            )
     start = parse_instant(body["start_date"], "start_date")
     end_defaulted = body.get("end_date") is None
     end = now if end_defaulted else parse_instant(body["end_date"], "end_date")
@@ -198,8 +204,6 @@ def _parse_select(raw: object) -> tuple[dict[str, list[str]], set[str]]:
                 f"unknown select family {family[:40]!r}; allowed: {', '.join(SELECT_FAMILIES)}",
                 field=f"select.{family[:40]}",
             )
-        if names is None:
-            continue
         if not isinstance(names, list):
             raise InvalidSelectError(f"select.{family} must be an array of strings", field=f"select.{family}")
         if len(names) > MAX_SELECT_NAMES:
