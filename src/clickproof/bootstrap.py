@@ -14,6 +14,7 @@ from clickproof.config import Settings
 from clickproof.evidence.key_wrapping import KeyWrapper, load_key_encryption_key
 from clickproof.export.chunked_csv import DEFAULT_CHUNK_ROWS
 from clickproof.export.runner import ExportRunner, RunnerSettings
+from clickproof.failpoints import failpoint
 from clickproof.jobs.queue import JobQueue, build_queue
 from clickproof.jobs.sweeper import Sweeper
 from clickproof.services.catalog import CatalogService
@@ -61,6 +62,7 @@ class System:
 
     def start_background(self, *, workers: bool = True) -> None:
         """Start the sweeper and, with `workers`, export worker threads in this process."""
+        failpoint("jobs.starting")
         self.runner.stopping.clear()
         if workers:
             self.queue.start_workers(self.settings.workers)

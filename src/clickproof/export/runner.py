@@ -202,6 +202,7 @@ class ExportRunner:
             job.id, attempt=job.attempt, now=self.clock(), message=message, files=files, processed=rows
         ):
             log.info("export.succeeded job=%s rows=%d", job.id, rows)
+            failpoint("export.committed")
         else:
             log.warning("export.commit_lost job=%s attempt=%d", job.id, job.attempt)
 
@@ -253,10 +254,13 @@ class ExportRunner:
         if ExportType.ACTIVITIES_CSV.value in types:
             files.append(self._export_csv(job, query, count, owner, progress))
             progress.offset += count
+            failpoint("export.csv_done")
         if ExportType.ACTIVITIES_PDFS.value in types:
             files.extend(self._export_pdfs(job, query, count, owner, progress, first_position=len(files)))
+            failpoint("export.pdfs_done")
         progress.beat(0, force=True)
         files.append(self._write_manifest(job, files, count))
+        failpoint("export.manifest_written")
         return files, count
 
     def write_rows(
@@ -497,7 +501,7 @@ class ExportRunner:
             writer.abort()
             raise
         log.info("export.chunk_written job=%s chunk=%d pdfs=%d", chunk.job_id, chunk.position, done)
-        return self.chunked.chunks.complete(
+        completed = self.chunked.chunks.complete(
             chunk,
             now=self.clock(),
             rows=done,
@@ -506,6 +510,8 @@ class ExportRunner:
             storage_key=parts[0].storage_key,
             parts=[asdict(p) for p in parts],
         )
+        failpoint("export.pdf_chunk_done")
+        return completed
 
     def _write_manifest(self, job: ExportJob, files: list[ExportFile], rows: int) -> ExportFile:
         key = self.keys.for_site(job.site_id)
