@@ -14,7 +14,7 @@ from clickproof.config import Settings
 from clickproof.evidence.key_wrapping import KeyWrapper, load_key_encryption_key
 from clickproof.export.chunked_csv import DEFAULT_CHUNK_ROWS
 from clickproof.export.runner import ExportRunner, RunnerSettings
-from clickproof.failpoints import failpoint
+from clickproof.failpoints import failpoint, shutdown_began
 from clickproof.jobs.queue import JobQueue, build_queue
 from clickproof.jobs.sweeper import Sweeper
 from clickproof.services.catalog import CatalogService
@@ -25,6 +25,8 @@ from clickproof.services.exports import ExportService
 from clickproof.services.idempotency import IdempotencyService
 from clickproof.services.imports import ImportService
 from clickproof.services.ingest import IngestService
+from clickproof.services.rate_limiter import RateCounter, RateLimiter, RedisRateCounter
+from clickproof.services.request_limits import RequestLimits
 from clickproof.services.tokens import TokenAuthenticator
 from clickproof.store.activities import ActivityStore
 from clickproof.store.catalog import CatalogStore
@@ -33,6 +35,7 @@ from clickproof.store.evidence import EvidenceStore
 from clickproof.store.evidence_keys import EvidenceKeyStore
 from clickproof.store.export_jobs import ExportJobStore
 from clickproof.store.idempotency import IdempotencyStore
+from clickproof.store.rate_limits import DatabaseRateCounter
 from clickproof.store.tenants import TenantStore
 
 
@@ -54,6 +57,7 @@ class System:
     ingest: IngestService
     imports: ImportService
     idempotency: IdempotencyService
+    limits: RequestLimits
     running: list[str] = field(default_factory=list)
 
     @property
@@ -74,6 +78,7 @@ class System:
         """Stop the sweeper, make running attempts hand their jobs back, wait for the workers."""
         self.sweeper.stop()
         self.runner.stopping.set()
+        shutdown_began()
         self.queue.stop_workers()
         self.running.clear()
 
@@ -140,7 +145,15 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
         load_secret_key(settings.secret_key, settings.resolved_home), settings.effective_public_url
     )
     exports = ExportService(
-        engine, jobs, activities, blobs, signer, auth, queue.dispatch, settings.url_ttl_seconds
+        engine,
+        jobs,
+        activities,
+        blobs,
+        signer,
+        auth,
+        queue.dispatch,
+        settings.url_ttl_seconds,
+        queued_per_site=settings.exports_queued_per_site,
     )
     catalog_store = CatalogStore(engine)
     catalog_cache = CatalogCache(catalog_store, settings.catalog_cache_seconds)
@@ -161,4 +174,14 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
         ingest=IngestService(engine, tenants, catalog_store, activities, catalog_cache),
         imports=ImportService(engine, catalog_store, activities),
         idempotency=IdempotencyService(IdempotencyStore(engine)),
+        limits=RequestLimits(RateLimiter(rate_counter(settings, engine)), settings),
     )
+
+
+def rate_counter(settings: Settings, engine: Engine) -> RateCounter:
+    """Rate limits counted in Redis when one is configured, else in the database."""
+    url = settings.effective_rate_limit_redis_url
+    if url:
+        ttl = int(settings.rate_limit_window_seconds) + 60
+        return RedisRateCounter(url, "clickproof:rate", ttl)
+    return DatabaseRateCounter(engine)

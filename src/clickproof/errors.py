@@ -130,3 +130,19 @@ def error_body(exc: ClickproofError) -> dict[str, object]:
         "field": exc.field,
         "errors": [_problem(p) for p in exc.problems],
     }
+
+
+class RateLimitedError(ClickproofError):
+    """Over a limit: answered 429 with Retry-After (whole seconds) and the limit named."""
+
+    code = "rate_limited"
+    kind = "too_many"
+
+    def __init__(
+        self, message: str, *, limit: str, allowed: int, window_seconds: float, retry_after: int
+    ) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.allowed = allowed
+        self.window_seconds = window_seconds
+        self.retry_after = retry_after

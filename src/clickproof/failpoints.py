@@ -2,7 +2,8 @@
 
 Format: ``name=action[@N][,name=action[@N]…]`` where action is ``sleep:SECONDS``, ``exit`` (the
 process dies at once, as under SIGKILL), ``kill`` (the process sends itself SIGKILL), ``term``
-(the process sends itself SIGTERM and goes on: a graceful shutdown starting at that point) or
+(the process sends itself SIGTERM and waits until its shutdown has begun, then goes on: a
+graceful shutdown arriving at that point) or
 ``raise`` (an exception at that point) or ``wait:PATH`` (block until the file PATH exists). With ``@N`` the action fires on the N-th time this
 process reaches the failpoint only (counting from 1). Unset in production: every failpoint is
 then a dictionary lookup that finds nothing.
@@ -10,6 +11,7 @@ then a dictionary lookup that finds nothing.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -23,7 +25,9 @@ class FailpointError(RuntimeError):
     pass
 
 
+log = logging.getLogger("clickproof.failpoints")
 _hits: Counter[str] = Counter()
+_stopping = threading.Event()
 _hits_lock = threading.Lock()
 
 
@@ -39,6 +43,11 @@ def _actions() -> dict[str, tuple[str, int | None]]:
     return actions
 
 
+def shutdown_began() -> None:
+    """Called when the process begins its graceful shutdown (a `term` failpoint waits for it)."""
+    _stopping.set()
+
+
 def failpoint(name: str) -> None:
     found = _actions().get(name)
     if found is None:
@@ -49,6 +58,7 @@ def failpoint(name: str) -> None:
             _hits[name] += 1
             if _hits[name] != nth:
                 return
+    log.warning("failpoint.fired name=%s action=%s", name, action)
     if action.startswith("sleep:"):
         time.sleep(float(action.removeprefix("sleep:")))
     elif action.startswith("wait:"):
@@ -62,5 +72,6 @@ def failpoint(name: str) -> None:
         time.sleep(60)  # the signal is delivered at once; never go on
     elif action == "term":
         os.kill(os.getpid(), signal.SIGTERM)
+        _stopping.wait(30)
     elif action == "raise":
         raise FailpointError(name)

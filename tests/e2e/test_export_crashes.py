@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -36,7 +37,7 @@ ROWS = 60
 SMALL_CHUNKS = {
     "CLICKPROOF_CHUNK_ROWS": "20",
     "CLICKPROOF_PDF_CHUNK_ROWS": "20",
-    "CLICKPROOF_JOB_LEASE_SECONDS": "2",
+    "CLICKPROOF_JOB_LEASE_SECONDS": "4",
     "CLICKPROOF_SWEEP_INTERVAL_SECONDS": "0.2",
     "CLICKPROOF_DISPATCH_GRACE_SECONDS": "1",
     "CLICKPROOF_WORKERS": "1",  # one thread: the chunks of a process run one after another
@@ -128,12 +129,28 @@ def _assert_same_export(interrupted: dict[str, bytes], uninterrupted: dict[str, 
             assert content == uninterrupted[name], name
 
 
-def _wait_exit(poll: Callable[[], int | None], boundary: str, log: Path, timeout: float = 60) -> int:
-    deadline = time.monotonic() + timeout
-    while (code := poll()) is None:
+def _wait_exit(
+    process: subprocess.Popen[bytes], boundary: str, log: Path, finished: Callable[[], bool]
+) -> int | None:
+    """The exit status of `process`, or None when the job finished while it still runs."""
+    deadline = time.monotonic() + 90
+    while (code := process.poll()) is None:
+        if finished():
+            return None
         assert time.monotonic() < deadline, f"never stopped at {boundary}: {log.read_text()[-3000:]}"
         time.sleep(0.05)
     return code
+
+
+def _job_status(database_url: str, job_id: str) -> str:
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return str(
+                conn.execute(select(export_jobs.c.status).where(export_jobs.c.id == job_id)).scalar_one()
+            )
+    finally:
+        engine.dispose()
 
 
 def failpoint_setting(boundary: str, action: str) -> str:
@@ -142,29 +159,79 @@ def failpoint_setting(boundary: str, action: str) -> str:
     return f"{name}={action}{at}{nth}"
 
 
-Start = Callable[[str | None], tuple[Callable[[], int | None], Path]]
+Start = Callable[[str], tuple["subprocess.Popen[bytes]", Path]]
+FIRED = re.compile(r"failpoint\.fired name=(export\.\S+)")
 
 
-def _crash_chain(action: str, start: Start, created: Callable[[], None], gates: Path) -> None:
-    """One process per boundary, each stopping there, then one that runs the job to its end.
+def _armed(action: str, frontier: int) -> str:
+    """The failpoints of the next process. SIGKILL stops where it fires: exactly the next
+    boundary. A graceful stop goes on to the attempt's next check and may pass more boundaries,
+    so the next process is armed at every boundary still ahead and stops at the first it meets."""
+    if action == "kill":
+        return failpoint_setting(BOUNDARIES[frontier], action)
+    names = dict.fromkeys(b.partition("@")[0] for b in BOUNDARIES[frontier:])
+    return ",".join(f"{name}={action}@1" for name in names)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def _crash_chain(
+    action: str, start: Start, created: Callable[[], None], gates: Path, finished: Callable[[], bool]
+) -> list[str]:
+    """Processes that each stop at the next boundary until every boundary has been passed, then
+    one that runs the job to its end (left running); returns the boundaries they stopped at.
 
     Each process is started while the one before it still runs and waits at `jobs.starting`
     until that one is gone, so the chain does not pay for every interpreter start in turn.
     `created()` is called once the first process runs.
     """
     gates.mkdir()
-    settings = [failpoint_setting(b, action) for b in BOUNDARIES]
-    poll, log = start(settings[0])
+    fired: list[str] = []
+    frontier = 0
+    process, log = start(_armed(action, frontier))
     created()
-    for index, boundary in enumerate(BOUNDARIES):
-        gate = gates / str(index)
-        after = [settings[index + 1]] if index + 1 < len(settings) else []
-        next_poll, next_log = start(",".join([f"jobs.starting=wait:{gate}", *after]))
-        code = _wait_exit(poll, boundary, log)
+    while True:
+        gate = gates / str(len(fired))
+        expected = frontier + 1
+        ahead = [_armed(action, expected)] if expected < len(BOUNDARIES) else []
+        following, following_log = start(",".join([f"jobs.starting=wait:{gate}", *ahead]))
+        if frontier == len(BOUNDARIES):
+            _stop(process)  # it passed every boundary: the job is done
+            gate.touch()
+            return fired
+        code = _wait_exit(process, BOUNDARIES[frontier], log, finished if action == "term" else lambda: False)
+        names = FIRED.findall(log.read_text())
+        if code is None:  # a graceful stop went past every boundary left and finished the job
+            _stop(process)
+            gate.touch()
+            return fired
+        assert names, f"stopped without a failpoint: {log.read_text()[-3000:]}"
+        fired.append(names[0])
         if action == "kill":
-            assert code == -signal.SIGKILL, (boundary, code, log.read_text()[-3000:])
+            assert code == -signal.SIGKILL, (BOUNDARIES[frontier], code)
+            assert names[0] == BOUNDARIES[frontier].partition("@")[0], (BOUNDARIES[frontier], names)
+        frontier = 1 + next(
+            i for i in range(frontier, len(BOUNDARIES)) if BOUNDARIES[i].partition("@")[0] == names[0]
+        )
+        if frontier != expected:  # the one started ahead is armed for a state already passed
+            _stop(following)
+            rearmed = [_armed(action, frontier)] if frontier < len(BOUNDARIES) else []
+            following, following_log = start(",".join([f"jobs.starting=wait:{gate}", *rearmed]))
         gate.touch()
-        poll, log = next_poll, next_log
+        process, log = following, following_log
+
+
+def _assert_covered(sig: str, fired: list[str]) -> None:
+    """SIGKILL stopped at every boundary in turn; a graceful stop at most boundaries (one that
+    arrives at the join goes on through the deletion of the parts before its next check)."""
+    if sig == "sigkill":
+        assert fired == [b.partition("@")[0] for b in BOUNDARIES]
+    else:
+        assert len(set(fired)) >= 8, ", ".join(fired)
 
 
 @pytest.fixture
@@ -181,7 +248,7 @@ class _Serve:
 
     def __init__(self, home: Path, database_url: str, failpoints: str | None) -> None:
         self.port = free_port()
-        self.log_path = home / f"serve-{self.port}.log"
+        self.log_path = home / f"serve-{self.port}-{time.monotonic_ns()}.log"  # ports come round again
         env = {
             **os.environ,
             **SMALL_CHUNKS,
@@ -225,16 +292,23 @@ def test_sqlite_export_killed_at_every_boundary_equals_an_uninterrupted_run(
     servers: list[_Serve] = []
     job_ids: list[str] = []
 
-    def start(failpoints: str | None) -> tuple[Callable[[], int | None], Path]:
+    def start(failpoints: str | None) -> tuple[subprocess.Popen[bytes], Path]:
         servers.append(_Serve(home, database_url, failpoints))
-        return servers[-1].process.poll, servers[-1].log_path
+        return servers[-1].process, servers[-1].log_path
 
     def create() -> None:
         client = servers[0].client(token)
         job_ids.append(client.post("/v1.1/extract/evidence", json=BODY).json()["id"])
 
     try:
-        _crash_chain(ACTIONS[sig], start, create, home.parent / "gates")
+        fired = _crash_chain(
+            ACTIONS[sig],
+            start,
+            create,
+            home.parent / "gates",
+            lambda: _job_status(database_url, job_ids[0]) == "success",
+        )
+        _assert_covered(sig, fired)
         job_id = job_ids[0]
         client = servers[-1].client(token)
         done = wait_status(client, job_id, {"success", "failed"}, timeout=90)
@@ -274,11 +348,11 @@ def test_postgres_workers_killed_at_every_boundary_equal_an_uninterrupted_run(
     server = Server(home, database_url, **extra)
     workers: list[Worker] = []
 
-    def start(failpoints: str | None) -> tuple[Callable[[], int | None], Path]:
+    def start(failpoints: str | None) -> tuple[subprocess.Popen[bytes], Path]:
         extra_env = {"CLICKPROOF_FAILPOINTS": failpoints} if failpoints else {}
         worker = Worker(home, env, str(len(workers)), **extra_env)
         workers.append(worker)
-        return worker.process.poll, worker.log_path
+        return worker.process, worker.log_path
 
     try:
         client = api(server, token)
@@ -287,7 +361,14 @@ def test_postgres_workers_killed_at_every_boundary_equal_an_uninterrupted_run(
         def create() -> None:
             job_ids.append(client.post("/v1.1/extract/evidence", json=BODY).json()["id"])
 
-        _crash_chain(ACTIONS[sig], start, create, home.parent / "gates")
+        fired = _crash_chain(
+            ACTIONS[sig],
+            start,
+            create,
+            home.parent / "gates",
+            lambda: _job_status(database_url, job_ids[0]) == "success",
+        )
+        _assert_covered(sig, fired)
         job_id = job_ids[0]
         done = wait_status(client, job_id, {"success", "failed"}, timeout=90)
         assert done["status"] == "success", done["message"]

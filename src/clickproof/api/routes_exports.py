@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from clickproof.api.body import read_json_body
 from clickproof.api.contract import (
@@ -63,6 +64,9 @@ def build_export_router(system: System) -> APIRouter:
     )
     async def create_export(request: Request) -> JSONResponse:
         principal, site = authorize(request, Permission.EXPORTS_CREATE)
+        await run_in_threadpool(
+            system.limits.export_creation, site.id, request.client.host if request.client else None
+        )
         body = await read_json_body(request)
         outcome = system.idempotency.run(
             f"exports:{principal.account_id}:{site.id}",

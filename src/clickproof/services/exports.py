@@ -25,7 +25,13 @@ from clickproof.domain.export_request import parse_export_request
 from clickproof.domain.fields import Family
 from clickproof.domain.object_id import is_object_id, new_object_id
 from clickproof.domain.timestamps import utc_now
-from clickproof.errors import ExportNotFoundError, ExportNotReadyError, InvalidLinkError, ValidationError
+from clickproof.errors import (
+    ExportNotFoundError,
+    ExportNotReadyError,
+    InvalidLinkError,
+    RateLimitedError,
+    ValidationError,
+)
 from clickproof.query.catalogue import CatalogueField, field_catalogue
 from clickproof.services.download_links import LinkClaims, LinkSigner
 from clickproof.services.tokens import Principal, TokenAuthenticator
@@ -34,6 +40,7 @@ from clickproof.store.export_jobs import ExportJobStore
 from clickproof.store.tenants import Site
 
 log = logging.getLogger("clickproof.export")
+QUEUE_RETRY_SECONDS = 5  # a full queue frees a place when a job starts: no window to wait for
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class ExportService:
         auth: TokenAuthenticator,
         dispatch: Callable[[str], None],
         url_ttl_seconds: int,
+        queued_per_site: int = 0,
     ) -> None:
         self.engine = engine
         self.jobs = jobs
@@ -62,6 +70,7 @@ class ExportService:
         self.auth = auth
         self.dispatch = dispatch
         self.url_ttl_seconds = url_ttl_seconds
+        self.queued_per_site = queued_per_site  # 0: no limit
 
     def create(
         self, principal: Principal, site: Site, body: object, source: JobSource = JobSource.API
@@ -82,6 +91,8 @@ class ExportService:
         message = MESSAGES[JobStatus.PENDING]
         job_id = new_object_id()
         with self.engine.begin() as conn:
+            if self.queued_per_site:
+                self._check_queue(self.jobs.waiting_for_site(conn, site.id))
             self.jobs.create(
                 conn,
                 job_id=job_id,
@@ -100,6 +111,17 @@ class ExportService:
         log.info("export.created job=%s site=%d", job_id, site.id)
         self._dispatch(job_id)
         return job
+
+    def _check_queue(self, waiting: int) -> None:
+        if waiting >= self.queued_per_site:
+            raise RateLimitedError(
+                f"limit exports_queued_per_site reached: {waiting} exports of this site wait for a "
+                f"worker, at most {self.queued_per_site} may; retry when one has started",
+                limit="exports_queued_per_site",
+                allowed=self.queued_per_site,
+                window_seconds=0,
+                retry_after=QUEUE_RETRY_SECONDS,
+            )
 
     def _dispatch(self, job_id: str) -> None:
         """Hand the job to the engine; if that fails the sweeper sends it later, nothing is lost."""

@@ -14,7 +14,7 @@ from clickproof.domain.export_job import (
     JobSource,
     JobStatus,
 )
-from clickproof.store.tables import export_files, export_jobs
+from clickproof.store.tables import export_files, export_jobs, sites
 
 _ACTIVE = (JobStatus.PENDING.value, JobStatus.SCHEDULED.value, JobStatus.STARTED.value)
 
@@ -86,6 +86,22 @@ class ExportJobStore:
                 created_time=now,
                 updated_time=now,
             )
+        )
+
+    def waiting_for_site(self, conn: Connection, site_id: int) -> int:
+        """Jobs of the site that wait for a worker (pending, scheduled), counted under a lock on
+        the site's row held until `conn` commits, so concurrent creations count one another."""
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(sites.c.id).where(sites.c.id == site_id).with_for_update())
+        else:  # SQLite: a write takes the database's write lock now, not at the insert
+            conn.execute(update(sites).where(sites.c.id == site_id).values(id=sites.c.id))
+        waiting = (JobStatus.PENDING.value, JobStatus.SCHEDULED.value)
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(export_jobs)
+                .where(export_jobs.c.site_id == site_id, export_jobs.c.status.in_(waiting))
+            ).scalar_one()
         )
 
     def get(

@@ -317,3 +317,12 @@ site_evidence_keys = Table(
     Column("private_key", String(256), nullable=False),  # wrapped: evidence/key_wrapping.py
     Column("created_time", UtcDateTime, nullable=False),
 )
+
+# Rate-limit counters (store/rate_limits.py): one row per limited subject, its current window.
+rate_limit_windows = Table(
+    "rate_limit_windows",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("window_index", BigInteger, nullable=False),
+    Column("count", BigInteger, nullable=False),
+)
