@@ -129,10 +129,11 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
             pdf_chunk_rows=settings.pdf_chunk_rows,
             render_processes=settings.pdf_render_processes,
             retry_base_seconds=settings.retry_base_seconds,
+            running_per_site=settings.exports_running_per_site,
         ),
         keys,
     )
-    queue = build_queue(settings.broker_url, settings.queue_path, runner.run, runner.run_chunk)
+    queue = build_queue(settings.broker_url, settings.queue_path, runner.run_next, runner.run_chunk)
     runner.dispatch_chunk = queue.dispatch_chunk
     sweeper = Sweeper(
         jobs,

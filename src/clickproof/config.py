@@ -135,6 +135,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Export jobs of one site that may wait (pending or scheduled); a creation beyond is refused with 429. 0: no limit.",
     )
+    exports_running_per_site: int = Field(
+        default=0,
+        ge=0,
+        description="Export jobs of one site that may run at once; more wait. 0: no cap (workers "
+        "take jobs fairly across sites in any case).",
+    )
     rate_limit_redis_url: str | None = Field(
         default=None,
         description="redis:// URL that counts rate limits; unset: the broker's Redis when "

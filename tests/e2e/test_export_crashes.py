@@ -206,6 +206,7 @@ def _crash_chain(
         code = _wait_exit(process, BOUNDARIES[frontier], log, finished if action == "term" else lambda: False)
         names = FIRED.findall(log.read_text())
         if code is None:  # a graceful stop went past every boundary left and finished the job
+            fired.extend(names[:1])
             _stop(process)
             gate.touch()
             return fired

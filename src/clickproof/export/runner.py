@@ -76,6 +76,7 @@ class RunnerSettings:
     pdf_chunk_rows: int = 1_000
     render_processes: int = 0  # evidence PDFs rendered in this many child processes; 0: in the thread
     retry_base_seconds: float = 4.0  # domain/retry_backoff
+    running_per_site: int = 0  # jobs of one site that may run at once; 0: no cap
 
 
 def csv_file_name(job_id: str) -> str:
@@ -158,9 +159,27 @@ class ExportRunner:
                 rendered = next(render_pairs(renderer, (pair,), scope, timestamp))
             yield rendered
 
+    def run_next(self, _dispatched_job_id: str, owner: str) -> None:
+        """A worker's turn, whichever job's message woke it: the job fairest to take now (the
+        site with the fewest running, then the one served least recently: ExportJobStore.next_fair),
+        then the next, while there is one. A message whose job another worker took already
+        still finds work, and every job still has a message or a worker coming back for it."""
+        previous = None
+        while not self.stopping.is_set():
+            job_id = self.jobs.next_fair(now=self.clock(), running_per_site=self.settings.running_per_site)
+            if job_id is None or job_id == previous:  # nothing to do, or not ours to take yet
+                return
+            self.run(job_id, owner)
+            previous = job_id
+
     def run(self, job_id: str, owner: str) -> None:
         job = self.jobs.claim(
-            job_id, owner=owner, now=self.clock(), lease=self.settings.lease, message="Export job is running."
+            job_id,
+            owner=owner,
+            now=self.clock(),
+            lease=self.settings.lease,
+            message="Export job is running.",
+            running_per_site=self.settings.running_per_site,
         )
         if job is None:
             log.info("export.claim_skipped job=%s", job_id)
