@@ -231,9 +231,7 @@ class ExportJobStore:
             if not open_sites:
                 return None
             never = datetime.min.replace(tzinfo=now.tzinfo)
-            site = min(
-                open_sites, key=lambda s: (running.get(s, 0), served.get(s) or never, waiting[s], s)
-            )
+            site = min(open_sites, key=lambda s: (running.get(s, 0), served.get(s) or never, waiting[s], s))
             job_id = conn.execute(
                 select(export_jobs.c.id)
                 .where(export_jobs.c.site_id == site, _claimable(now))
