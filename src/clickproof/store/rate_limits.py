@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, case
+from sqlalchemy import Engine, case, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from clickproof.store.tables import rate_limit_windows
@@ -33,4 +33,7 @@ class DatabaseRateCounter:
             },
         ).returning(table.c.count)
         with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                # A count lost in a crash is harmless: do not wait for the WAL flush.
+                conn.execute(text("SET LOCAL synchronous_commit = off"))
             return int(conn.execute(statement).scalar_one())
