@@ -1,9 +1,9 @@
 """An export killed at every phase boundary ends with the bytes of an uninterrupted run.
 
 One chunked export (CSV in chunks, evidence PDFs in chunks, the manifest) is run by a chain of
-processes: each one is started with a failpoint at the next boundary, dies there (SIGKILL, or a
-graceful SIGTERM that begins there), and the next process takes the job over from what the last
-one left behind. At the end the same job is reset and run once more without interruption; the
+processes: each one is started with failpoints at every boundary still ahead, stops at the first
+it meets (SIGKILL, or a graceful SIGTERM arriving there), and the next process takes the job over
+from what the last one left behind. At the end the same job is reset and run once more without interruption; the
 files must be equal byte for byte, the manifest apart from `generated_time` and the signature
 over it (the time the manifest was written: an honest record of the run that wrote it).
 """
@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -49,21 +50,20 @@ BODY = {
     "custom_all": True,
     "export_types": ["clickwrap_activities", "clickwrap_activities_as_pdfs"],
 }
-# Every boundary, in the order one job passes them. Each process stops at the next one, so the
-# process after it starts from exactly that state. `@1`: the first time this process gets there
-# (the chunk a process finishes first is a different chunk in every process of the chain).
+# Every boundary, in the order one job passes them; the chunk boundaries come once per chunk
+# (each process stops at the first chunk it finishes, a different chunk in every process).
 BOUNDARIES = [
     "export.claimed",
     "export.chunks_planned",  # the CSV's chunk plan is recorded
-    "export.chunk_done@1",  # one CSV chunk done
-    "export.part_appended@1",  # the join has begun
-    "export.chunk_done@1",  # another chunk
+    "export.chunk_done",  # one CSV chunk done
+    "export.part_appended",  # the join has begun
+    "export.chunk_done",  # another chunk
     "export.joined",  # the joined file is published, its parts are still there
     "export.parts_deleted",  # the parts are gone: the next attempt must recognise the file
     "export.csv_done",
     "export.chunks_planned",  # the PDFs' chunk plan (the CSV's is kept)
-    "export.pdf_chunk_done@1",
-    "export.pdf_chunk_done@1",
+    "export.pdf_chunk_done",
+    "export.pdf_chunk_done",
     "export.pdfs_done",
     "export.manifest_written",
     "export.before_commit",
@@ -153,24 +153,25 @@ def _job_status(database_url: str, job_id: str) -> str:
         engine.dispose()
 
 
-def failpoint_setting(boundary: str, action: str) -> str:
-    """`export.chunk_done@1`, `kill` → `export.chunk_done=kill@1`."""
-    name, at, nth = boundary.partition("@")
-    return f"{name}={action}{at}{nth}"
-
-
 Start = Callable[[str], tuple["subprocess.Popen[bytes]", Path]]
 FIRED = re.compile(r"failpoint\.fired name=(export\.\S+)")
 
 
-def _armed(action: str, frontier: int) -> str:
-    """The failpoints of the next process. SIGKILL stops where it fires: exactly the next
-    boundary. A graceful stop goes on to the attempt's next check and may pass more boundaries,
-    so the next process is armed at every boundary still ahead and stops at the first it meets."""
-    if action == "kill":
-        return failpoint_setting(BOUNDARIES[frontier], action)
-    names = dict.fromkeys(b.partition("@")[0] for b in BOUNDARIES[frontier:])
+def _armed(action: str, remaining: Counter[str]) -> str:
+    """The failpoints of the next process: every boundary not yet stopped at as often as it comes
+    in BOUNDARIES, so it stops at the first it meets. Which one that is depends on what the
+    processes before left behind: a chunk message queued by an earlier attempt may finish chunks
+    before the new attempt's join begins, and a graceful stop goes on to the attempt's next check,
+    possibly past more boundaries."""
+    names = dict.fromkeys(name for name in BOUNDARIES if remaining[name] > 0)
     return ",".join(f"{name}={action}@1" for name in names)
+
+
+def _expected(remaining: Counter[str]) -> Counter[str]:
+    """What remains after the process stops where one would guess: the first boundary left."""
+    guess = Counter(remaining)
+    guess[next(b for b in BOUNDARIES if remaining[b] > 0)] -= 1
+    return guess
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -191,46 +192,45 @@ def _crash_chain(
     """
     gates.mkdir()
     fired: list[str] = []
-    frontier = 0
-    process, log = start(_armed(action, frontier))
+    remaining = Counter(BOUNDARIES)
+    process, log = start(_armed(action, remaining))
     created()
     while True:
         gate = gates / str(len(fired))
-        expected = frontier + 1
-        ahead = [_armed(action, expected)] if expected < len(BOUNDARIES) else []
+        guess = _expected(remaining) if remaining.total() else remaining
+        ahead = [_armed(action, guess)] if guess.total() else []
         following, following_log = start(",".join([f"jobs.starting=wait:{gate}", *ahead]))
-        if frontier == len(BOUNDARIES):
+        if not remaining.total():
             _stop(process)  # it passed every boundary: the job is done
             gate.touch()
             return fired
-        code = _wait_exit(process, BOUNDARIES[frontier], log, finished if action == "term" else lambda: False)
+        code = _wait_exit(process, "any boundary left", log, finished if action == "term" else lambda: False)
         names = FIRED.findall(log.read_text())
         if code is None:  # a graceful stop went past every boundary left and finished the job
             fired.extend(names[:1])
             _stop(process)
+            _stop(following)  # armed for boundaries the job no longer passes: one without any
+            start(f"jobs.starting=wait:{gate}")
             gate.touch()
             return fired
         assert names, f"stopped without a failpoint: {log.read_text()[-3000:]}"
-        fired.append(names[0])
         if action == "kill":
-            assert code == -signal.SIGKILL, (BOUNDARIES[frontier], code)
-            assert names[0] == BOUNDARIES[frontier].partition("@")[0], (BOUNDARIES[frontier], names)
-        frontier = 1 + next(
-            i for i in range(frontier, len(BOUNDARIES)) if BOUNDARIES[i].partition("@")[0] == names[0]
-        )
-        if frontier != expected:  # the one started ahead is armed for a state already passed
+            assert code == -signal.SIGKILL, (names, code)
+        fired.append(names[0])
+        remaining[names[0]] -= 1
+        if remaining != guess:  # the one started ahead is armed for another state
             _stop(following)
-            rearmed = [_armed(action, frontier)] if frontier < len(BOUNDARIES) else []
+            rearmed = [_armed(action, remaining)] if remaining.total() else []
             following, following_log = start(",".join([f"jobs.starting=wait:{gate}", *rearmed]))
         gate.touch()
         process, log = following, following_log
 
 
 def _assert_covered(sig: str, fired: list[str]) -> None:
-    """SIGKILL stopped at every boundary in turn; a graceful stop at most boundaries (one that
-    arrives at the join goes on through the deletion of the parts before its next check)."""
+    """SIGKILL stopped at every kind of boundary; a graceful stop at most (one that arrives at
+    the join goes on through the deletion of the parts before its next check)."""
     if sig == "sigkill":
-        assert fired == [b.partition("@")[0] for b in BOUNDARIES]
+        assert Counter(fired) == Counter(BOUNDARIES), ", ".join(fired)
     else:
         assert len(set(fired)) >= 8, ", ".join(fired)
 
