@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
-from sqlalchemy.sql.elements import ColumnElement
 
 from clickproof.domain.export_job import (
     ExportFile,
@@ -15,6 +14,7 @@ from clickproof.domain.export_job import (
     JobSource,
     JobStatus,
 )
+from clickproof.store.job_order import next_fair_job, running
 from clickproof.store.tables import export_files, export_jobs, sites
 
 _ACTIVE = (JobStatus.PENDING.value, JobStatus.SCHEDULED.value, JobStatus.STARTED.value)
@@ -53,24 +53,6 @@ def _lock_site(conn: Connection, site_id: int) -> None:
         conn.execute(select(sites.c.id).where(sites.c.id == site_id).with_for_update())
     else:
         conn.execute(update(sites).where(sites.c.id == site_id).values(id=sites.c.id))
-
-
-def _claimable(now: datetime) -> ColumnElement[bool]:
-    """Jobs a worker may take now: waiting (past any retry time), or started with an expired lease."""
-    return or_(
-        and_(
-            export_jobs.c.status.in_((JobStatus.PENDING.value, JobStatus.SCHEDULED.value)),
-            or_(export_jobs.c.retry_time.is_(None), export_jobs.c.retry_time <= now),
-        ),
-        and_(
-            export_jobs.c.status == JobStatus.STARTED.value,
-            or_(export_jobs.c.lease_expires_time.is_(None), export_jobs.c.lease_expires_time <= now),
-        ),
-    )
-
-
-def _running(now: datetime) -> ColumnElement[bool]:
-    return and_(export_jobs.c.status == JobStatus.STARTED.value, export_jobs.c.lease_expires_time > now)
 
 
 class ExportJobStore:
@@ -195,50 +177,8 @@ class ExportJobStore:
             return result.rowcount == 1
 
     def next_fair(self, *, now: datetime, running_per_site: int = 0) -> str | None:
-        """The job a free worker should take: of the sites with a claimable job (and, with a cap,
-        fewer than `running_per_site` running), the one with the fewest running, then the one
-        served least recently (its newest started or finished job), then the one waiting longest;
-        its oldest claimable job. So a site's queue never holds back another site's job longer
-        than until the next worker is free."""
-        with self.engine.connect() as conn:
-            waiting: dict[int, datetime] = dict(
-                conn.execute(
-                    select(export_jobs.c.site_id, func.min(export_jobs.c.created_time))
-                    .where(_claimable(now))
-                    .group_by(export_jobs.c.site_id)
-                ).all()
-            )
-            if not waiting:
-                return None
-            in_sites = export_jobs.c.site_id.in_(list(waiting))
-            running: dict[int, int] = dict(
-                conn.execute(
-                    select(export_jobs.c.site_id, func.count())
-                    .where(in_sites, _running(now))
-                    .group_by(export_jobs.c.site_id)
-                ).all()
-            )
-            served: dict[int, datetime] = dict(
-                conn.execute(
-                    select(export_jobs.c.site_id, func.max(export_jobs.c.updated_time))
-                    .where(in_sites, export_jobs.c.attempt > 0)
-                    .group_by(export_jobs.c.site_id)
-                ).all()
-            )
-            open_sites = [
-                site for site in waiting if not running_per_site or running.get(site, 0) < running_per_site
-            ]
-            if not open_sites:
-                return None
-            never = datetime.min.replace(tzinfo=now.tzinfo)
-            site = min(open_sites, key=lambda s: (running.get(s, 0), served.get(s) or never, waiting[s], s))
-            job_id = conn.execute(
-                select(export_jobs.c.id)
-                .where(export_jobs.c.site_id == site, _claimable(now))
-                .order_by(export_jobs.c.created_time, export_jobs.c.id)
-                .limit(1)
-            ).scalar()
-            return None if job_id is None else str(job_id)
+        """The job a free worker should take now (store/job_order.py)."""
+        return next_fair_job(self.engine, now=now, running_per_site=running_per_site)
 
     def claim(
         self,
@@ -266,7 +206,7 @@ class ExportJobStore:
                 busy = conn.execute(
                     select(func.count())
                     .select_from(export_jobs)
-                    .where(export_jobs.c.site_id == row.site_id, _running(now), export_jobs.c.id != job_id)
+                    .where(export_jobs.c.site_id == row.site_id, running(now), export_jobs.c.id != job_id)
                 ).scalar_one()
                 if busy >= running_per_site:
                     return None
