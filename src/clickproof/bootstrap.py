@@ -16,6 +16,7 @@ from clickproof.domain.timestamps import parse_stored
 from clickproof.evidence.key_wrapping import KeyWrapper, load_key_encryption_key
 from clickproof.export.chunked_csv import DEFAULT_CHUNK_ROWS
 from clickproof.export.runner import ExportRunner, RunnerSettings
+from clickproof.failpoints import failpoint, shutdown_began
 from clickproof.jobs.queue import JobQueue, build_queue
 from clickproof.jobs.sweeper import Sweeper
 from clickproof.jobs.webhook_sweeper import WebhookSweeper
@@ -28,6 +29,8 @@ from clickproof.services.idempotency import IdempotencyService
 from clickproof.services.imports import ImportService
 from clickproof.services.ingest import IngestService
 from clickproof.services.prefix_delivery import PrefixDelivery
+from clickproof.services.rate_limiter import RateCounter, RateLimiter, RedisRateCounter
+from clickproof.services.request_limits import RequestLimits
 from clickproof.services.retention import RetentionService
 from clickproof.services.schedule_firing import ScheduleFiring
 from clickproof.services.schedules import ScheduleService
@@ -43,6 +46,7 @@ from clickproof.store.evidence import EvidenceStore
 from clickproof.store.evidence_keys import EvidenceKeyStore
 from clickproof.store.export_jobs import ExportJobStore
 from clickproof.store.idempotency import IdempotencyStore
+from clickproof.store.rate_limits import DatabaseRateCounter
 from clickproof.store.retention import RetentionStore
 from clickproof.store.schedules import ScheduleStore
 from clickproof.store.tenants import TenantStore
@@ -76,6 +80,7 @@ class System:
     webhooks: WebhookService
     deliverer: WebhookDeliverer
     webhook_sweeper: WebhookSweeper
+    limits: RequestLimits
     running: list[str] = field(default_factory=list)
 
     @property
@@ -84,6 +89,7 @@ class System:
 
     def start_background(self, *, workers: bool = True) -> None:
         """Start the sweeper and, with `workers`, export worker threads in this process."""
+        failpoint("jobs.starting")
         self.runner.stopping.clear()
         if workers:
             self.queue.start_workers(self.settings.workers)
@@ -97,6 +103,7 @@ class System:
         self.sweeper.stop()
         self.webhook_sweeper.stop()
         self.runner.stopping.set()
+        shutdown_began()
         self.queue.stop_workers()
         self.running.clear()
 
@@ -151,10 +158,11 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
             tsa_url=settings.tsa_url,
             tsa_certificate=settings.tsa_certificate.read_bytes() if settings.tsa_certificate else None,
             tsa_timeout_seconds=settings.tsa_timeout_seconds,
+            running_per_site=settings.exports_running_per_site,
         ),
         keys,
     )
-    queue = build_queue(settings.broker_url, settings.queue_path, runner.run, runner.run_chunk)
+    queue = build_queue(settings.broker_url, settings.queue_path, runner.run_next, runner.run_chunk)
     runner.dispatch_chunk = queue.dispatch_chunk
     events = JobEventHub()
     events.listeners.append(PrefixDelivery(blobs))
@@ -164,7 +172,16 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
         load_secret_key(settings.secret_key, settings.resolved_home), settings.effective_public_url
     )
     exports = ExportService(
-        engine, jobs, activities, blobs, signer, auth, queue.dispatch, settings.url_ttl_seconds, events
+        engine,
+        jobs,
+        activities,
+        blobs,
+        signer,
+        auth,
+        queue.dispatch,
+        settings.url_ttl_seconds,
+        events,
+        queued_per_site=settings.exports_queued_per_site,
     )
     schedule_store = ScheduleStore(engine)
     firing = ScheduleFiring(engine, schedule_store, exports, jobs, tenants, events)
@@ -218,6 +235,7 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
         webhooks=webhooks,
         deliverer=deliverer,
         webhook_sweeper=webhook_sweeper,
+        limits=RequestLimits(RateLimiter(rate_counter(settings, engine)), settings),
     )
 
 
@@ -251,3 +269,12 @@ def build_webhooks(
         grace=timedelta(seconds=max(settings.webhook_timeout_seconds * 2, settings.dispatch_grace_seconds)),
     )
     return service, deliverer, sweeper
+
+
+def rate_counter(settings: Settings, engine: Engine) -> RateCounter:
+    """Rate limits counted in Redis when one is configured, else in the database."""
+    url = settings.effective_rate_limit_redis_url
+    if url:
+        ttl = int(settings.rate_limit_window_seconds) + 60
+        return RedisRateCounter(url, "clickproof:rate", ttl)
+    return DatabaseRateCounter(engine)

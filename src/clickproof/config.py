@@ -121,6 +121,43 @@ class Settings(BaseSettings):
         le=60,
         description="How long the Activity API may use a site's cached contracts and versions.",
     )
+    rate_limit_window_seconds: float = Field(
+        default=60.0, gt=0, le=86400, description="Length of the windows the rate limits count requests in."
+    )
+    export_creations_per_site: int = Field(
+        default=60, ge=0, description="Export jobs one site may create per window; 0: no limit."
+    )
+    export_creations_per_address: int = Field(
+        default=120,
+        ge=0,
+        description="Export jobs one client address may create per window (loopback is not limited); 0: no limit.",
+    )
+    activity_requests_per_access_id: int = Field(
+        default=120_000,
+        ge=0,
+        description="Activity API requests (/send, /load, /latest, /retrieve) per site access id per window; 0: no limit.",
+    )
+    activity_requests_per_address: int = Field(
+        default=1_200,
+        ge=0,
+        description="Activity API requests per client address per window (loopback is not limited); 0: no limit.",
+    )
+    exports_queued_per_site: int = Field(
+        default=20,
+        ge=0,
+        description="Export jobs of one site that may wait (pending or scheduled); a creation beyond is refused with 429. 0: no limit.",
+    )
+    exports_running_per_site: int = Field(
+        default=0,
+        ge=0,
+        description="Export jobs of one site that may run at once; more wait. 0: no cap (workers "
+        "take jobs fairly across sites in any case).",
+    )
+    rate_limit_redis_url: str | None = Field(
+        default=None,
+        description="redis:// URL that counts rate limits; unset: the broker's Redis when "
+        "CLICKPROOF_BROKER_URL is set, else the database.",
+    )
     url_ttl_seconds: int = Field(default=900, ge=1, le=86400, description="Lifetime of a download link.")
     tsa_url: str | None = Field(
         default=None,
@@ -198,6 +235,10 @@ class Settings(BaseSettings):
         if self.pdf_processes is not None:
             return self.pdf_processes
         return self.workers if self.workers > 1 else 0
+
+    @property
+    def effective_rate_limit_redis_url(self) -> str | None:
+        return self.rate_limit_redis_url or self.broker_url
 
     @property
     def effective_public_url(self) -> str:

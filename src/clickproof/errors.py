@@ -152,3 +152,19 @@ class IdsExhaustedError(ClickproofError):
         super().__init__(
             f"could not give the new {what} an id: every id tried was taken meanwhile; try again"
         )
+
+
+class RateLimitedError(ClickproofError):
+    """Over a limit: answered 429 with Retry-After (whole seconds) and the limit named."""
+
+    code = "rate_limited"
+    kind = "too_many"
+
+    def __init__(
+        self, message: str, *, limit: str, allowed: int, window_seconds: float, retry_after: int
+    ) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.allowed = allowed
+        self.window_seconds = window_seconds
+        self.retry_after = retry_after

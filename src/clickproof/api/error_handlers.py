@@ -14,7 +14,7 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import compile_path
 
 from clickproof.api.activity_cors import ACTIVITY_API_PATHS
-from clickproof.errors import ClickproofError, error_body
+from clickproof.errors import ClickproofError, RateLimitedError, error_body
 
 log = logging.getLogger("clickproof.api")
 
@@ -28,6 +28,7 @@ STATUS_BY_KIND = {
     "too_large": 413,
     "unprocessable": 422,
     "unsupported": 415,
+    "too_many": 429,
 }
 
 
@@ -67,7 +68,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain(_request: Request, exc: ClickproofError) -> JSONResponse:
         status = STATUS_BY_KIND.get(exc.kind, 400)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return JSONResponse(error_body(exc), status_code=status, headers=headers)
+        body = error_body(exc)
+        if isinstance(exc, RateLimitedError):
+            headers = {"Retry-After": str(exc.retry_after)}
+            body["limit"] = {
+                "name": exc.limit,
+                "allowed": exc.allowed,
+                "window_seconds": exc.window_seconds,
+                "retry_after_seconds": exc.retry_after,
+            }
+        return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

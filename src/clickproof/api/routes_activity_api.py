@@ -179,7 +179,12 @@ def build_activity_api_router(system: System) -> APIRouter:
     def answer(body: Any, headers: dict[str, str]) -> JSONResponse:
         return JSONResponse(body, headers=headers or None)
 
+    def limited(params: dict[str, Any], request: Request) -> None:
+        """Count the request against its access id's and its address's rate limits."""
+        system.limits.activity_request(params.get("sid"), request.client.host if request.client else None)
+
     def send(params: dict[str, Any], request: Request) -> JSONResponse:
+        limited(params, request)
         parsed = parse_send(with_request_defaults(params, request, is_server_side(params)))
         cors = origin_headers(parsed.site_access_id, request)
 
@@ -229,6 +234,7 @@ def build_activity_api_router(system: System) -> APIRouter:
         return await run_in_threadpool(send, await body_params(request), request)
 
     def load(params: dict[str, Any], request: Request) -> JSONResponse:
+        limited(params, request)
         parsed = parse_load(params)
         cors = origin_headers(parsed.site_access_id, request)
         return answer(ingest.load(parsed), cors)
@@ -282,7 +288,9 @@ def build_activity_api_router(system: System) -> APIRouter:
         openapi_extra=public(query_params(_subset(SEND_FIELDS, *LOOKUP), ("sid", "sig"))),
     )
     def latest(request: Request) -> JSONResponse:
-        parsed = parse_lookup(query_dict(list(request.query_params.multi_items())))
+        params = query_dict(list(request.query_params.multi_items()))
+        limited(params, request)
+        parsed = parse_lookup(params)
         cors = origin_headers(parsed.site_access_id, request)
         return answer(ingest.latest(parsed), cors)
 
@@ -302,7 +310,9 @@ def build_activity_api_router(system: System) -> APIRouter:
         openapi_extra=public(query_params(_subset(SEND_FIELDS, *LOOKUP), ("sid", "sig"))),
     )
     def retrieve(request: Request) -> JSONResponse:
-        parsed = parse_lookup(query_dict(list(request.query_params.multi_items())), contracts_required=False)
+        params = query_dict(list(request.query_params.multi_items()))
+        limited(params, request)
+        parsed = parse_lookup(params, contracts_required=False)
         cors = origin_headers(parsed.site_access_id, request)
         return answer(ingest.retrieve(parsed), cors)
 

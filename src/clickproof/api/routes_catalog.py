@@ -240,7 +240,7 @@ def build_catalog_router(system: System) -> APIRouter:
         "each with its place in the hash chain. A signer id that itself ends in `/activity` is read "
         "through `GET /v1.1/activity?filter=`.",
         responses=read,
-        openapi_extra={"parameters": PAGE_PARAMS},
+        openapi_extra={"parameters": [path_text("signer_id", "The signer id (URL-encoded)."), *PAGED]},
     )
     def signer_history(request: Request) -> dict[str, Any]:
         _p, site = authorize(system, request, Permission.ACTIVITY_READ)

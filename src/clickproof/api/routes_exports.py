@@ -70,6 +70,9 @@ def build_export_router(system: System) -> APIRouter:
     )
     async def create_export(request: Request) -> JSONResponse:
         principal, site = await run_in_threadpool(authorize, request, Permission.EXPORTS_CREATE)
+        await run_in_threadpool(
+            system.limits.export_creation, site.id, request.client.host if request.client else None
+        )
         body = await read_json_body(request)
         outcome = await run_in_threadpool(
             system.idempotency.run,
@@ -120,7 +123,7 @@ def build_export_router(system: System) -> APIRouter:
             "`Export job cancelled by <user>.` and `data.cancelled` (who, when). A finished job: 409."
         ),
         response_model=None,
-        openapi_extra={"parameters": [ID_PARAM, SITE_PARAM]},
+        openapi_extra={"parameters": [ID_PARAM, SITE_QUERY]},
         responses={
             200: json_response("The cancelled job.", SCHEDULED_JOB_RESPONSE),
             **error_responses(400, 401, 403, 404, 409),

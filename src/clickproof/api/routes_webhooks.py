@@ -10,9 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from clickproof.api.auth import PAGE_PARAMS, SITE_PARAM, authorize, page_params
+from clickproof.api.auth import authorize, page_params
 from clickproof.api.body import read_json_body
 from clickproof.api.contract import error_responses, json_response
+from clickproof.api.openapi_params import PAGED, SITE_QUERY
 from clickproof.api.wire_webhooks import (
     DELIVERY_SCHEMA,
     ENDPOINT_SCHEMA,
@@ -74,7 +75,7 @@ def build_webhook_router(system: System) -> APIRouter:
         summary="Create a webhook endpoint",
         description="Answers the endpoint with its signing secret, shown this once.",
         status_code=201,
-        openapi_extra={"requestBody": CREATE_BODY, "parameters": [SITE_PARAM]},
+        openapi_extra={"requestBody": CREATE_BODY, "parameters": [SITE_QUERY]},
         responses={
             201: json_response("Created.", ENDPOINT_SCHEMA),
             **error_responses(400, 401, 403, 413, 415),
@@ -91,7 +92,7 @@ def build_webhook_router(system: System) -> APIRouter:
         "",
         summary="List the site's webhook endpoints (without secrets)",
         response_model=None,
-        openapi_extra={"parameters": [SITE_PARAM]},
+        openapi_extra={"parameters": [SITE_QUERY]},
         responses={
             200: json_response("The endpoints.", collection_of(ENDPOINT_SCHEMA)),
             **error_responses(400, 401, 403),
@@ -110,7 +111,7 @@ def build_webhook_router(system: System) -> APIRouter:
         "/{id}",
         summary="Get a webhook endpoint (without its secret)",
         response_model=None,
-        openapi_extra={"parameters": [ID_PARAM, SITE_PARAM]},
+        openapi_extra={"parameters": [ID_PARAM, SITE_QUERY]},
         responses={
             200: json_response("The endpoint.", ENDPOINT_SCHEMA),
             **error_responses(400, 401, 403, 404),
@@ -124,7 +125,7 @@ def build_webhook_router(system: System) -> APIRouter:
         summary="Delete a webhook endpoint and its delivery log",
         status_code=204,
         response_class=Response,
-        openapi_extra={"parameters": [ID_PARAM, SITE_PARAM]},
+        openapi_extra={"parameters": [ID_PARAM, SITE_QUERY]},
         responses={204: {"description": "Deleted."}, **error_responses(400, 401, 403, 404)},
     )
     def delete_endpoint(request: Request) -> Response:
@@ -137,7 +138,7 @@ def build_webhook_router(system: System) -> APIRouter:
         description="Answers the new secret, shown this once. For 24 hours messages carry a "
         "signature with the previous secret too.",
         response_model=None,
-        openapi_extra={"parameters": [ID_PARAM, SITE_PARAM]},
+        openapi_extra={"parameters": [ID_PARAM, SITE_QUERY]},
         responses={
             200: json_response("The endpoint with its new secret.", ENDPOINT_SCHEMA),
             **error_responses(400, 401, 403, 404),
@@ -151,7 +152,7 @@ def build_webhook_router(system: System) -> APIRouter:
         "/{id}/enable",
         summary="Enable an endpoint again (after it was disabled for sustained failure)",
         response_model=None,
-        openapi_extra={"parameters": [ID_PARAM, SITE_PARAM]},
+        openapi_extra={"parameters": [ID_PARAM, SITE_QUERY]},
         responses={
             200: json_response("The endpoint.", ENDPOINT_SCHEMA),
             **error_responses(400, 401, 403, 404),
@@ -164,7 +165,7 @@ def build_webhook_router(system: System) -> APIRouter:
         "/{id}/deliveries",
         summary="An endpoint's delivery log, newest first",
         response_model=None,
-        openapi_extra={"parameters": [ID_PARAM, *PAGE_PARAMS]},
+        openapi_extra={"parameters": [ID_PARAM, *PAGED]},
         responses={
             200: json_response("Deliveries with their attempts.", collection_of(DELIVERY_SCHEMA)),
             **error_responses(400, 401, 403, 404),
@@ -181,7 +182,7 @@ def build_webhook_router(system: System) -> APIRouter:
         summary="Send a delivery's body again, as a new delivery",
         status_code=202,
         response_model=None,
-        openapi_extra={"parameters": [ID_PARAM, DELIVERY_PARAM, SITE_PARAM]},
+        openapi_extra={"parameters": [ID_PARAM, DELIVERY_PARAM, SITE_QUERY]},
         responses={
             202: json_response("The new delivery, due at once.", DELIVERY_SCHEMA),
             **error_responses(400, 401, 403, 404),

@@ -31,6 +31,7 @@ from clickproof.export.csv_query import CsvQuery, OutputColumn
 from clickproof.export.csv_writer import header_line
 from clickproof.export.hashing_writer import HashingWriter
 from clickproof.export.published_join import verified_join
+from clickproof.failpoints import failpoint
 from clickproof.query.sort import SortKey
 from clickproof.store.export_chunks import CSV, DONE, Chunk, ChunkStore
 
@@ -124,6 +125,7 @@ class ChunkedCsvExport:
         self.chunks.plan(job.id, list(zip(lows, highs, strict=True)), self.clock(), kind)
         planned = self.chunks.chunks(job.id, kind)
         log.info("export.chunks_planned job=%s kind=%s chunks=%d", job.id, kind, len(planned))
+        failpoint("export.chunks_planned")
         return planned
 
     def run_chunk(self, query: CsvQuery, chunk: Chunk, on_rows: Callable[[int], None] | None = None) -> bool:
@@ -144,6 +146,7 @@ class ChunkedCsvExport:
             chunk, now=self.clock(), rows=rows, size=out.size, sha256=out.sha256(), storage_key=key
         )
         log.info("export.chunk_written job=%s chunk=%d rows=%d", chunk.job_id, chunk.position, rows)
+        failpoint("export.chunk_done")
         return done
 
     def beat(self, chunk: Chunk, on_rows: Callable[[int], None] | None) -> Callable[[int], None]:
@@ -228,7 +231,9 @@ class ChunkedCsvExport:
             finally:
                 joiner.stop()
             joiner.append_ready(chunks)
+        failpoint("export.joined")  # the file is published, its parts are still there
         self._delete_parts(chunks)
+        failpoint("export.parts_deleted")
         return JoinedFile(out.size, out.sha256(), sum(c.rows for c in chunks))
 
     def _published(self, job_id: str, key: str, prefix: bytes) -> JoinedFile | None:
@@ -285,6 +290,7 @@ class _PartJoiner:
                 while block := part.read(COPY_BUFFER):
                     self.out.write(block)
             self.appended += 1
+            failpoint("export.part_appended")
 
     def stop(self) -> None:
         """Stop the thread (after the part it is appending) and raise its error, if any."""

@@ -85,6 +85,7 @@ class RunnerSettings:
     tsa_url: str | None = None  # RFC 3161 timestamp authority for manifests; None: no timestamps
     tsa_certificate: bytes | None = None
     tsa_timeout_seconds: float = 10.0
+    running_per_site: int = 0  # jobs of one site that may run at once; 0: no cap
 
 
 def csv_file_name(job_id: str) -> str:
@@ -159,9 +160,27 @@ class ExportRunner:
                 rendered = next(render_pairs(renderer, (pair,), scope, timestamp))
             yield rendered
 
+    def run_next(self, _dispatched_job_id: str, owner: str) -> None:
+        """A worker's turn, whichever job's message woke it: the job fairest to take now (the
+        site with the fewest running, then the one served least recently: ExportJobStore.next_fair),
+        then the next, while there is one. A message whose job another worker took already
+        still finds work, and every job still has a message or a worker coming back for it."""
+        previous = None
+        while not self.stopping.is_set():
+            job_id = self.jobs.next_fair(now=self.clock(), running_per_site=self.settings.running_per_site)
+            if job_id is None or job_id == previous:  # nothing to do, or not ours to take yet
+                return
+            self.run(job_id, owner)
+            previous = job_id
+
     def run(self, job_id: str, owner: str) -> None:
         job = self.jobs.claim(
-            job_id, owner=owner, now=self.clock(), lease=self.settings.lease, message="Export job is running."
+            job_id,
+            owner=owner,
+            now=self.clock(),
+            lease=self.settings.lease,
+            message="Export job is running.",
+            running_per_site=self.settings.running_per_site,
         )
         if job is None:
             log.info("export.claim_skipped job=%s", job_id)
@@ -207,6 +226,7 @@ class ExportRunner:
             job.id, attempt=job.attempt, now=self.clock(), message=message, files=files, processed=rows
         ):
             log.info("export.succeeded job=%s rows=%d", job.id, rows)
+            failpoint("export.committed")
             self._emit(job.id, succeeded=True)
             metrics.export_succeeded(time.monotonic() - began, rows)
         else:
@@ -282,10 +302,13 @@ class ExportRunner:
         if ExportType.ACTIVITIES_CSV.value in types:
             files.append(self._export_csv(job, query, count, owner, progress))
             progress.offset += count
+            failpoint("export.csv_done")
         if ExportType.ACTIVITIES_PDFS.value in types:
             files.extend(self._export_pdfs(job, query, count, owner, progress, first_position=len(files)))
+            failpoint("export.pdfs_done")
         progress.beat(0, force=True)
         files.extend(self._write_manifest(job, files, count))
+        failpoint("export.manifest_written")
         return files, count
 
     def write_rows(
@@ -526,7 +549,7 @@ class ExportRunner:
             writer.abort()
             raise
         log.info("export.chunk_written job=%s chunk=%d pdfs=%d", chunk.job_id, chunk.position, done)
-        return self.chunked.chunks.complete(
+        completed = self.chunked.chunks.complete(
             chunk,
             now=self.clock(),
             rows=done,
@@ -535,6 +558,8 @@ class ExportRunner:
             storage_key=parts[0].storage_key,
             parts=[asdict(p) for p in parts],
         )
+        failpoint("export.pdf_chunk_done")
+        return completed
 
     def _write_manifest(self, job: ExportJob, files: list[ExportFile], rows: int) -> list[ExportFile]:
         """manifest.json, and its RFC 3161 timestamp when a timestamp authority is configured."""

@@ -34,6 +34,7 @@ from clickproof.errors import (
     ExportNotFoundError,
     ExportNotReadyError,
     InvalidLinkError,
+    RateLimitedError,
     ValidationError,
 )
 from clickproof.query.catalogue import CatalogueField, field_catalogue
@@ -45,6 +46,7 @@ from clickproof.store.export_jobs import ExportJobStore
 from clickproof.store.tenants import Site
 
 log = logging.getLogger("clickproof.export")
+QUEUE_RETRY_SECONDS = 5  # a full queue frees a place when a job starts: no window to wait for
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class ExportService:
         dispatch: Callable[[str], None],
         url_ttl_seconds: int,
         events: JobEventHub | None = None,
+        queued_per_site: int = 0,
     ) -> None:
         self.engine = engine
         self.jobs = jobs
@@ -75,6 +78,7 @@ class ExportService:
         self.dispatch = dispatch
         self.url_ttl_seconds = url_ttl_seconds
         self.events = events or JobEventHub()
+        self.queued_per_site = queued_per_site  # 0: no limit
 
     def create(
         self, principal: Principal, site: Site, body: object, source: JobSource = JobSource.API
@@ -83,6 +87,8 @@ class ExportService:
         data = self.prepare(site, body, now=now)
         job_id = new_object_id()
         with self.engine.begin() as conn:
+            if self.queued_per_site:  # counted under a lock on the site's row: one count across processes
+                self._check_queue(self.jobs.waiting_for_site(conn, site.id))
             self.insert_job(
                 conn,
                 job_id=job_id,
@@ -143,6 +149,17 @@ class ExportService:
             now=now,
             request_id=current_request_id(),
         )
+
+    def _check_queue(self, waiting: int) -> None:
+        if waiting >= self.queued_per_site:
+            raise RateLimitedError(
+                f"limit exports_queued_per_site reached: {waiting} exports of this site wait for a "
+                f"worker, at most {self.queued_per_site} may; retry when one has started",
+                limit="exports_queued_per_site",
+                allowed=self.queued_per_site,
+                window_seconds=0,
+                retry_after=QUEUE_RETRY_SECONDS,
+            )
 
     def dispatch_job(self, job_id: str) -> None:
         """Hand the job to the engine; if that fails the sweeper sends it later, nothing is lost."""

@@ -15,7 +15,8 @@ from clickproof.domain.export_job import (
     JobSource,
     JobStatus,
 )
-from clickproof.store.tables import export_files, export_jobs
+from clickproof.store.job_order import next_fair_job, running
+from clickproof.store.tables import export_files, export_jobs, sites
 
 # Called in the transaction that commits a job's final status (success or failed), with the job
 # as committed: webhooks queue export.succeeded / export.failed there (services/webhooks).
@@ -52,6 +53,15 @@ def _to_job(row: Any, files: tuple[ExportFile, ...] = ()) -> ExportJob:
         purged_time=m["purged_time"],
         request_id=m["request_id"],
     )
+
+
+def _lock_site(conn: Connection, site_id: int) -> None:
+    """Serialize per site until `conn` commits: PostgreSQL locks the site's row; on SQLite a write
+    takes the database's write lock now instead of at the transaction's first real write."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(sites.c.id).where(sites.c.id == site_id).with_for_update())
+    else:
+        conn.execute(update(sites).where(sites.c.id == site_id).values(id=sites.c.id))
 
 
 class ExportJobStore:
@@ -107,6 +117,19 @@ class ExportJobStore:
                 updated_time=now,
                 request_id=request_id,
             )
+        )
+
+    def waiting_for_site(self, conn: Connection, site_id: int) -> int:
+        """Jobs of the site that wait for a worker (pending, scheduled), counted under a lock on
+        the site's row held until `conn` commits, so concurrent creations count one another."""
+        _lock_site(conn, site_id)
+        waiting = (JobStatus.PENDING.value, JobStatus.SCHEDULED.value)
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(export_jobs)
+                .where(export_jobs.c.site_id == site_id, export_jobs.c.status.in_(waiting))
+            ).scalar_one()
         )
 
     def get(
@@ -174,10 +197,23 @@ class ExportJobStore:
             )
             return result.rowcount == 1
 
+    def next_fair(self, *, now: datetime, running_per_site: int = 0) -> str | None:
+        """The job a free worker should take now (store/job_order.py)."""
+        return next_fair_job(self.engine, now=now, running_per_site=running_per_site)
+
     def claim(
-        self, job_id: str, *, owner: str, now: datetime, lease: timedelta, message: str
+        self,
+        job_id: str,
+        *,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        message: str,
+        running_per_site: int = 0,
     ) -> ExportJob | None:
-        """Take the job for one attempt, or return None if someone else holds it or it is finished.
+        """Take the job for one attempt, or return None if someone else holds it or it is finished
+        (or, with `running_per_site`, when its site already runs that many: counted under a lock
+        on the site, so concurrent claims in any process count one another).
 
         Claimable: pending or scheduled, or started with an expired lease (its worker died).
         """
@@ -185,6 +221,16 @@ class ExportJobStore:
             row = conn.execute(select(export_jobs).where(export_jobs.c.id == job_id)).first()
             if row is None:
                 return None
+            if running_per_site:
+                _lock_site(conn, row.site_id)
+                row = conn.execute(select(export_jobs).where(export_jobs.c.id == job_id)).one()
+                busy = conn.execute(
+                    select(func.count())
+                    .select_from(export_jobs)
+                    .where(export_jobs.c.site_id == row.site_id, running(now), export_jobs.c.id != job_id)
+                ).scalar_one()
+                if busy >= running_per_site:
+                    return None
             status = JobStatus(row.status)
             expired = status is JobStatus.STARTED and (
                 row.lease_expires_time is None or row.lease_expires_time <= now

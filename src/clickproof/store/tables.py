@@ -480,3 +480,12 @@ webhook_attempts = Table(
     Column("error", Text, nullable=True),
     Column("succeeded", Boolean, nullable=False),
 )
+
+# Rate-limit counters (store/rate_limits.py): one row per limited subject, its current window.
+rate_limit_windows = Table(
+    "rate_limit_windows",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("window_index", BigInteger, nullable=False),
+    Column("count", BigInteger, nullable=False),
+)

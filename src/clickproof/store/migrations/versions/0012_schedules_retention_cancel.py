@@ -1,7 +1,7 @@
 """export schedules and their firings; legal holds; retention per site; cancel and expiry on jobs
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-02 14:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from clickproof.store.types import JsonDocument, UtcDateTime
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

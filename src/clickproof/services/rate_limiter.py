@@ -1,0 +1,51 @@
+"""Checks requests against their rate limits in a store every process shares: the database, or
+Redis when one is configured (one INCR and EXPIRE per request, no database write)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+import redis
+
+from clickproof.domain.rate_limits import RateLimit, exempt_address, refused, window_at
+
+
+class RateCounter(Protocol):
+    def count(self, key: str, window: int) -> int: ...
+
+
+class RedisRateCounter:
+    """`prefix:key:window` counters that expire a little after their window."""
+
+    def __init__(self, url: str, prefix: str, ttl_seconds: int) -> None:
+        self.client = redis.Redis.from_url(url)
+        self.prefix = prefix
+        self.ttl_seconds = ttl_seconds
+
+    def count(self, key: str, window: int) -> int:
+        name = f"{self.prefix}:{key}:{window}"
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.incr(name)
+            pipe.expire(name, self.ttl_seconds)
+            counted, _ = pipe.execute()
+        return int(counted)
+
+
+class RateLimiter:
+    def __init__(self, counter: RateCounter, clock: Callable[[], float] = time.time) -> None:
+        self.counter = counter
+        self.clock = clock
+
+    def check(self, limit: RateLimit, subject: str) -> None:
+        """Count one request of `subject` under `limit`; RateLimitedError when it is over."""
+        if not limit.enabled:
+            return
+        window = window_at(self.clock(), limit.window_seconds)
+        if self.counter.count(f"{limit.name}:{subject}", window.index) > limit.allowed:
+            raise refused(limit, window)
+
+    def check_address(self, limit: RateLimit, host: str | None) -> None:
+        if host is not None and not exempt_address(host):
+            self.check(limit, host)
