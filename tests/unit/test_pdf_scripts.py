@@ -45,8 +45,11 @@ def pdftotext(pdf: bytes) -> str:
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 def test_names_in_every_shipped_script_extract_as_the_same_string() -> None:
-    activity = fixed_activity(custom_data=CUSTOM | {"unsupported": "\U00012000", "override": "a\u202eb"})
-    context = fixed_context(signer_properties=NAMES | {"email": "a@example.com"})
+    activity = fixed_activity(
+        custom_data=CUSTOM | {"unsupported": "\U00012000", "override": "a\u202eb"},
+        signer_properties=NAMES | {"email": "a@example.com"},
+    )
+    context = fixed_context()
     record = build_record(activity, context, export=EXPORT_SCOPE, drawable=RENDERER.drawable)
     text = pdftotext(RENDERER.render(record, timestamp=int(T0.timestamp())))
     lines = {line.strip().strip("\u202b\u202c") for line in text.splitlines()}

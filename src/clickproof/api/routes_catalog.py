@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from clickproof.api.auth import authorize, page_params
 from clickproof.api.body import read_json_body
 from clickproof.api.catalog_schemas import (
+    ACTIVITY,
     CONTRACT,
     CONTRACT_INPUT,
     ERASURE,
@@ -239,7 +240,7 @@ def build_catalog_router(system: System) -> APIRouter:
         description="Acceptances, displays and the `updated` events that changed the signer record, "
         "each with its place in the hash chain. A signer id that itself ends in `/activity` is read "
         "through `GET /v1.1/activity?filter=`.",
-        responses=read,
+        responses=listed(ACTIVITY, 404),
         openapi_extra={"parameters": [path_text("signer_id", "The signer id (URL-encoded)."), *PAGED]},
     )
     def signer_history(request: Request) -> dict[str, Any]:
