@@ -46,9 +46,10 @@ def listed_ids(client: TestClient, filter_doc: Any) -> set[str]:
     ids: set[str] = set()
     page = 1
     while True:
-        response = client.get(
-            "/v1.1/activity", params={"filter": json.dumps(filter_doc), "per_page": 100, "page": page}
-        )
+        params: dict[str, Any] = {"per_page": 100, "page": page}
+        if filter_doc is not None:
+            params["filter"] = json.dumps(filter_doc)
+        response = client.get("/v1.1/activity", params=params)
         assert response.status_code == 200, response.text
         body = response.json()
         ids |= {item["id"] for item in body["data"]}
@@ -69,7 +70,10 @@ def exported(client: TestClient, body: dict[str, Any]) -> tuple[bytes, list[dict
 
 def both_ids(client: TestClient, filter_doc: Any) -> set[str]:
     """The ids the query API and an export find; they must agree."""
-    _data, rows = exported(client, {"filter": filter_doc, "select": {"standard": ["id"]}})
+    body: dict[str, Any] = {"select": {"standard": ["id"]}}
+    if filter_doc is not None:  # no filter: omitted, as null is refused on the seed's typed fields
+        body["filter"] = filter_doc
+    _data, rows = exported(client, body)
     from_export = {r["id"] for r in rows}
     assert listed_ids(client, filter_doc) == from_export, filter_doc
     return from_export

@@ -17,6 +17,7 @@ from sqlalchemy import event
 
 from clickproof.api.app import create_app
 from clickproof.bootstrap import System
+from clickproof.domain.admin_request import TokenInput
 from clickproof.services.demo_data import DEMO_SITE_ACCESS_ID, DemoResult
 
 
@@ -108,6 +109,54 @@ def test_no_route_runs_sql_on_the_event_loop(system: System, demo: DemoResult, o
             "/v1.1/erasures",
             "/v1.1/erasures",
             json={"signer_id": "off@example.com", "reason": "asked"},
+        )
+        admin = {
+            "Authorization": "Bearer "
+            + system.tenancy.create_token(
+                TokenInput(demo.account_id, (demo.site_id,), "ops@example.com", ("admin",), "operator", None)
+            ).token
+        }
+        account = call(
+            "POST", "/v1.1/admin/accounts", "/v1.1/admin/accounts", json={"name": "B"}, headers=admin
+        )
+        site = call(
+            "POST",
+            "/v1.1/admin/sites",
+            "/v1.1/admin/sites",
+            json={"account": account["id"], "name": "Shop"},
+            headers=admin,
+        )
+        call(
+            "POST",
+            "/v1.1/admin/tokens",
+            "/v1.1/admin/tokens",
+            json={"account": account["id"], "sites": [site["id"]], "email": "b@example.com"},
+            headers=admin,
+        )
+        schedule = call(
+            "POST",
+            "/v1.1/extract/schedules",
+            "/v1.1/extract/schedules",
+            json={
+                "name": "weekly",
+                "cron": "0 6 * * 1",
+                "timezone": "Europe/Berlin",
+                "window": {"kind": "previous_week"},
+                "request": {"export_types": ["clickwrap_activities"]},
+            },
+        )
+        call(
+            "PATCH",
+            "/v1.1/extract/schedules/{id}",
+            f"/v1.1/extract/schedules/{schedule['id']}",
+            json={"active": False},
+        )
+        call("POST", "/v1.1/extract/holds", "/v1.1/extract/holds", json={"reason": "litigation"})
+        call(
+            "POST",
+            "/v1.1/webhooks",
+            "/v1.1/webhooks",
+            json={"url": "https://hooks.example.com/clickproof", "events": ["export.succeeded"]},
         )
         call("GET", "/openapi.json", "/openapi.json")
         call("GET", "/health", "/health")

@@ -26,7 +26,7 @@ def build_admin_router(system: System) -> APIRouter:
 
     @router.post("/accounts", summary="Create an account", status_code=201, responses=created)
     async def create_account(request: Request) -> JSONResponse:
-        admin(request)
+        await run_in_threadpool(admin, request)
         name = parse_account(await read_json_body(request))
         row = await run_in_threadpool(system.tenancy.create_account, name)
         return JSONResponse(account_to_wire(row), status_code=201)
@@ -39,7 +39,7 @@ def build_admin_router(system: System) -> APIRouter:
         responses=created,
     )
     async def create_site(request: Request) -> JSONResponse:
-        admin(request)
+        await run_in_threadpool(admin, request)
         data = parse_site(await read_json_body(request))
         site = await run_in_threadpool(system.tenancy.create_site, data)
         return JSONResponse(site_to_wire(site), status_code=201)
@@ -52,7 +52,7 @@ def build_admin_router(system: System) -> APIRouter:
         responses=created,
     )
     async def create_token(request: Request) -> JSONResponse:
-        admin(request)
+        await run_in_threadpool(admin, request)
         data = parse_token(await read_json_body(request), KNOWN_PERMISSIONS, utc_now())
         issued = await run_in_threadpool(system.tenancy.create_token, data)
         return JSONResponse(token_to_wire(issued), status_code=201, headers={"Cache-Control": "no-store"})

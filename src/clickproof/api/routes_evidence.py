@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from clickproof.api.contract import error_responses, json_response
-from clickproof.api.openapi_params import MAX_ID, SITE_QUERY, path_int, path_text
+from clickproof.api.openapi_params import MAX_ID, SITE_QUERY, path_int, path_text, query_text
 from clickproof.api.params import int_param, site_id_path_param
 from clickproof.bootstrap import System
 from clickproof.errors import NotFoundError
@@ -78,10 +78,17 @@ def build_evidence_router(system: System) -> APIRouter:
         description="No authentication: looked up by the site's public access id, so that anyone "
         "holding an export can confirm the key that signed it (docs/verification.md).",
         response_model=None,
-        openapi_extra={"security": []},
-        responses=error_responses(404),
+        openapi_extra={
+            "security": [],
+            "parameters": [path_text("access_id", "The site's public access id (`sid`).", maxLength=256)],
+        },
+        responses={
+            200: {"description": "The site's published keys (docs/verification.md)."},
+            **error_responses(404),
+        },
     )
-    def published_keys(access_id: str) -> JSONResponse:
+    def published_keys(request: Request) -> JSONResponse:
+        access_id = request.path_params["access_id"]
         with system.engine.connect() as conn:
             site = system.tenants.site_by_access_id(conn, access_id)
         if site is None:
@@ -116,13 +123,9 @@ def build_evidence_router(system: System) -> APIRouter:
         response_model=None,
         openapi_extra={
             "parameters": [
-                {
-                    "name": "signer_id",
-                    "in": "query",
-                    "required": False,
-                    "schema": {"type": "string", "maxLength": 256},
-                },
-                SITE_ID_QUERY,
+                path_text("session_id", "The session id the activities were sent with.", maxLength=256),
+                query_text("signer_id", "Only this signer's events.", maxLength=1024),
+                SITE_QUERY,
             ]
         },
         responses={
@@ -130,7 +133,8 @@ def build_evidence_router(system: System) -> APIRouter:
             **error_responses(400, 401, 403, 404),
         },
     )
-    def session_record(request: Request, session_id: str) -> Response:
+    def session_record(request: Request) -> Response:
+        session_id = request.path_params["session_id"]
         site = _reading_site(request)
         signer_id = request.query_params.get("signer_id")
         name, pdf = histories.session(site, session_id, signer_id or None)
@@ -142,13 +146,14 @@ def build_evidence_router(system: System) -> APIRouter:
         description="Every activity of the signer on the site (accepted, displayed, updated, …), in the "
         f"order recorded, each with its certificate and the text shown. At most {MAX_RECORD_EVENTS} events.",
         response_model=None,
-        openapi_extra={"parameters": [SITE_ID_QUERY]},
+        openapi_extra={"parameters": [path_text("signer_id", "The signer id (URL-encoded)."), SITE_QUERY]},
         responses={
             200: {"description": "The signer's evidence PDF.", "content": {"application/pdf": {}}},
             **error_responses(400, 401, 403, 404),
         },
     )
-    def signer_record(request: Request, signer_id: str) -> Response:
+    def signer_record(request: Request) -> Response:
+        signer_id = request.path_params["signer_id"]
         site = _reading_site(request)
         name, pdf = histories.signer(site, signer_id)
         return _pdf(name, pdf)
@@ -159,14 +164,6 @@ def build_evidence_router(system: System) -> APIRouter:
         return auth.site_for(principal, site_id, Permission.EXPORTS_READ)
 
     return router
-
-
-SITE_ID_QUERY = {
-    "name": "site_id",
-    "in": "query",
-    "required": False,
-    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
-}
 
 
 def _pdf(name: str, pdf: bytes) -> Response:

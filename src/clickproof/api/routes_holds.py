@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from clickproof.api.body import read_json_body
@@ -46,16 +47,18 @@ def build_hold_router(system: System) -> APIRouter:
         },
     )
     async def place_hold(request: Request) -> JSONResponse:
-        principal, site = authorize(auth, request, Permission.EXPORTS_CREATE)
+        principal, site = await run_in_threadpool(authorize, auth, request, Permission.EXPORTS_CREATE)
         body = await read_json_body(request)
         reason = parse_reason(body)
         job_id = body.get("job_id")
         if job_id is not None and not isinstance(job_id, str):
             raise ValidationError("job_id must be an export job id (a string) or null", field="job_id")
-        hold = retention.place_hold(
-            site, job_id=job_id, reason=reason, by=system.tenants.user_email(principal.user_id)
-        )
-        return JSONResponse(hold_to_wire(hold), status_code=201)
+
+        def place() -> Any:
+            by = system.tenants.user_email(principal.user_id)
+            return hold_to_wire(retention.place_hold(site, job_id=job_id, reason=reason, by=by))
+
+        return JSONResponse(await run_in_threadpool(place), status_code=201)
 
     @router.get(
         "",

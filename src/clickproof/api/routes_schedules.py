@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from clickproof.api.body import read_json_body
 from clickproof.api.contract import error_responses, json_response
+from clickproof.api.openapi_params import IDEMPOTENCY_KEY
 from clickproof.api.site_request import ID_PARAM, PAGE_PARAMS, SITE_PARAM, authorize, paging
 from clickproof.api.wire import collection
 from clickproof.api.wire_schedules import (
@@ -40,16 +42,17 @@ def build_schedule_router(system: System) -> APIRouter:
             "`Idempotency-Key` header makes a retry answer the first schedule again."
         ),
         status_code=201,
-        openapi_extra={"requestBody": SCHEDULE_CREATE_BODY, "parameters": [SITE_PARAM]},
+        openapi_extra={"requestBody": SCHEDULE_CREATE_BODY, "parameters": [SITE_PARAM, IDEMPOTENCY_KEY]},
         responses={
             201: json_response("Created.", SCHEDULE_SCHEMA),
             **error_responses(400, 401, 403, 409, 413, 415, 422),
         },
     )
     async def create_schedule(request: Request) -> JSONResponse:
-        principal, site = authorize(auth, request, Permission.EXPORTS_CREATE)
+        principal, site = await run_in_threadpool(authorize, auth, request, Permission.EXPORTS_CREATE)
         body = await read_json_body(request)
-        outcome = system.idempotency.run(
+        outcome = await run_in_threadpool(
+            system.idempotency.run,
             f"schedules:{principal.account_id}:{site.id}",
             request.headers.get(IDEMPOTENCY_HEADER),
             request_fingerprint(body),
@@ -103,9 +106,10 @@ def build_schedule_router(system: System) -> APIRouter:
         },
     )
     async def patch_schedule(request: Request) -> dict[str, Any]:
-        _principal, site = authorize(auth, request, Permission.EXPORTS_CREATE)
+        _principal, site = await run_in_threadpool(authorize, auth, request, Permission.EXPORTS_CREATE)
         body = await read_json_body(request)
-        return schedule_to_wire(schedules.update(site, request.path_params["id"], body))
+        changed = await run_in_threadpool(schedules.update, site, request.path_params["id"], body)
+        return schedule_to_wire(changed)
 
     @router.delete(
         "/{id}",

@@ -82,7 +82,7 @@ def build_webhook_router(system: System) -> APIRouter:
         },
     )
     async def create(request: Request) -> JSONResponse:
-        site = site_of(request)
+        site = await run_in_threadpool(site_of, request)
         body = await read_json_body(request)
         # The URL's host is resolved (SSRF check): off the event loop.
         endpoint, secret = await run_in_threadpool(hooks.create, site, body)

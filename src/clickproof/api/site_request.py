@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import Request
 
+from clickproof.api.openapi_params import PAGE, PER_PAGE, SITE_QUERY, path_text
 from clickproof.api.params import int_param
 from clickproof.domain.limits import DEFAULT_PER_PAGE, MAX_PER_PAGE
 from clickproof.services.tokens import Permission, Principal, TokenAuthenticator
 from clickproof.store.tenants import Site
 
-SITE_PARAM: dict[str, Any] = {
-    "name": "site_id",
-    "in": "query",
-    "required": False,
-    "schema": {"type": "integer"},
-    "description": "Site to act on; default the token's default site.",
-}
-ID_PARAM: dict[str, Any] = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
-PAGE_PARAMS: list[dict[str, Any]] = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "default": 1}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "default": DEFAULT_PER_PAGE}},
-]
+SITE_PARAM = SITE_QUERY
+ID_PARAM = path_text("id", "The object's id.", maxLength=64)
+PAGE_PARAMS = [PAGE, PER_PAGE]
 
 
 def authorize(auth: TokenAuthenticator, request: Request, permission: Permission) -> tuple[Principal, Site]:
