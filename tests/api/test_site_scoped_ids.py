@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from clickproof.bootstrap import System
 from clickproof.domain.object_id import new_object_id
 from clickproof.services import catalog as catalog_service
+from clickproof.services import exports as exports_module
 from clickproof.services import ingest as ingest_service
 from clickproof.services.demo_data import DEMO_SITE_ACCESS_ID
 from clickproof.store.catalog import CatalogStore
@@ -266,3 +267,15 @@ def test_related_fields_are_read_from_the_activitys_own_site(client: TestClient,
             time.sleep(0.1)
             job = client.get(f"/v1.1/extract/evidence/{job['id']}", headers=headers).json()
         assert job["status"] == "success", job["message"]
+
+
+def test_a_taken_export_job_id_is_replaced(
+    client: TestClient, tenant_b: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = {"start_date": "2026-01-01T00:00:00Z", "export_types": ["clickwrap_activities"]}
+    first = client.post("/v1.1/extract/evidence", json=body)
+    assert first.status_code == 201
+    replay(monkeypatch, exports_module, [first.json()["id"]])  # the next id made is one held already
+    second = client.post("/v1.1/extract/evidence", json=body, headers=tenant_b.headers)
+    assert second.status_code == 201, second.text
+    assert second.json()["id"] != first.json()["id"]

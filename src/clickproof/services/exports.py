@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from clickproof.blobstore.base import BlobStore
 from clickproof.domain import limits
@@ -26,13 +27,14 @@ from clickproof.domain.export_job import (
 from clickproof.domain.export_request import parse_export_request
 from clickproof.domain.fields import Family
 from clickproof.domain.job_events import JobEventHub
-from clickproof.domain.object_id import is_object_id, new_object_id
+from clickproof.domain.object_id import ID_ATTEMPTS, is_object_id, new_object_id
 from clickproof.domain.timestamps import format_instant, utc_now
 from clickproof.errors import (
     ExportExpiredError,
     ExportFinishedError,
     ExportNotFoundError,
     ExportNotReadyError,
+    IdsExhaustedError,
     InvalidLinkError,
     RateLimitedError,
     ValidationError,
@@ -85,20 +87,28 @@ class ExportService:
     ) -> ExportJob:
         now = utc_now()
         data = self.prepare(site, body, now=now)
-        job_id = new_object_id()
-        with self.engine.begin() as conn:
-            if self.queued_per_site:  # counted under a lock on the site's row: one count across processes
-                self._check_queue(self.jobs.waiting_for_site(conn, site.id))
-            self.insert_job(
-                conn,
-                job_id=job_id,
-                site=site,
-                created_by=principal.user_id,
-                token_id=principal.token_id,
-                source=source,
-                data=data,
-                now=now,
-            )
+        for _attempt in range(ID_ATTEMPTS):
+            job_id = new_object_id()
+            try:
+                with self.engine.begin() as conn:
+                    if self.queued_per_site:  # counted under a lock on the site's row, across processes
+                        self._check_queue(self.jobs.waiting_for_site(conn, site.id))
+                    self.insert_job(
+                        conn,
+                        job_id=job_id,
+                        site=site,
+                        created_by=principal.user_id,
+                        token_id=principal.token_id,
+                        source=source,
+                        data=data,
+                        now=now,
+                    )
+                break
+            except IntegrityError:  # the id is taken (2^-64 odds a second): another fresh one
+                if self.jobs.get(job_id) is None:
+                    raise
+        else:
+            raise IdsExhaustedError("export job")
         job = self.jobs.get(job_id)
         assert job is not None
         log.info("export.created job=%s site=%d", job_id, site.id)
