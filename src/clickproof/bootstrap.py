@@ -276,5 +276,5 @@ def rate_counter(settings: Settings, engine: Engine) -> RateCounter:
     url = settings.effective_rate_limit_redis_url
     if url:
         ttl = int(settings.rate_limit_window_seconds) + 60
-        return RedisRateCounter(url, "clickproof:rate", ttl)
+        return RedisRateCounter(url, "clickproof:rate", ttl, fallback=DatabaseRateCounter(engine))
     return DatabaseRateCounter(engine)

@@ -38,7 +38,7 @@ def test_pdf_export_downloads_and_verifies_offline(
         env={"CLICKPROOF_URL": server.url, "CLICKPROOF_TOKEN": token},
     )
     assert created.returncode == 0, created.stderr
-    assert "verified: manifest signed by key" in created.stderr
+    assert "verified: manifest signed by the site's key" in created.stderr
     names = sorted(p.name for p in output.iterdir())
     assert names[-1] == "manifest.json" and any(n.endswith("-part0001.zip") for n in names)
     (part,) = [output / n for n in names if n.endswith(".zip")]

@@ -152,7 +152,9 @@ def test_cli_creates_follows_and_downloads(
     job = api(server, token).get(f"/v1.1/extract/evidence/{job_id}").json()
     assert sorted(p.name for p in out.iterdir()) == sorted(f["name"] for f in job["data"]["files"])
     csv_file = out / job["data"]["files"][0]["name"]
-    assert (out / "manifest.json").is_file() and "verified: manifest signed by key" in result.stderr
+    assert (
+        out / "manifest.json"
+    ).is_file() and "verified: manifest signed by the site's key" in result.stderr
     assert hashlib.sha256(csv_file.read_bytes()).hexdigest() == job["data"]["files"][0]["sha256"]
     header = csv_file.read_bytes().split(b"\r\n", 1)[0].decode()
     assert header.startswith("id,signer_id,created_time,uuid,connection_data.remote_address,custom_data.")

@@ -83,6 +83,7 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         413: "Request too large.",
         415: "Unsupported media type.",
         422: "Idempotency-Key reused with another request.",
+        429: "Over a rate limit or the site's queue cap; the body names the limit, Retry-After the wait.",
         503: "Temporarily unavailable; retry after the Retry-After header's seconds.",
     }
     return {code: json_response(text[code], ERROR_SCHEMA) for code in codes}

@@ -42,21 +42,38 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     )
     schema["components"].setdefault("schemas", {})["Error"] = copy.deepcopy(ERROR_SCHEMA)
     schema["security"] = copy.deepcopy(SEED["security"])
-    for path_item in schema.get("paths", {}).values():
+    for path, path_item in schema.get("paths", {}).items():
         for method in _METHODS:
             if method in path_item:
-                complete_operation(path_item[method])
+                complete_operation(path_item[method], rate_limited=(method, path) in RATE_LIMITED)
     return schema
 
 
-def complete_operation(operation: dict[str, Any]) -> None:
+# Operations counted by the rate limits and the per-site queue cap (services/request_limits.py,
+# docs/adr/0018): they can answer 429.
+RATE_LIMITED = frozenset(
+    {
+        ("post", "/v1.1/extract/evidence"),
+        ("get", "/send"),
+        ("post", "/send"),
+        ("get", "/load"),
+        ("post", "/load/json"),
+        ("get", "/latest"),
+        ("get", "/retrieve"),
+    }
+)
+
+
+def complete_operation(operation: dict[str, Any], *, rate_limited: bool = False) -> None:
     public = operation.get("security") == []
     responses: dict[str, Any] = operation.setdefault("responses", {})
     common = (415, 503) if public else (401, 403, 415, 503)
+    if rate_limited:
+        common = (*common, 429)
     for code, response in error_responses(*common).items():
         responses.setdefault(str(code), response)
     for code, answer in responses.items():
-        if code == "503":
+        if code in ("429", "503"):
             answer.setdefault("headers", {}).update(copy.deepcopy(RETRY_AFTER))
         if code == "401":
             answer.setdefault("headers", {}).update(copy.deepcopy(WWW_AUTHENTICATE))

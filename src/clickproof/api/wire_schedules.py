@@ -90,7 +90,7 @@ DELIVERY_SCHEMA: dict[str, Any] = {
     },
 }
 _SCHEDULE_FIELDS: dict[str, Any] = {
-    "name": {"type": "string", "maxLength": 200},
+    "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
     "cron": {"type": "string", "example": "0 6 * * 1", "description": "Five cron fields."},
     "timezone": {"type": "string", "example": "Europe/Berlin", "description": "IANA timezone."},
     "window": WINDOW_SCHEMA,
@@ -200,11 +200,11 @@ HOLD_CREATE_BODY: dict[str, Any] = {
             "schema": {
                 "type": "object",
                 "required": ["reason"],
+                "additionalProperties": False,
                 "properties": {
-                    "reason": {"type": "string", "maxLength": 2000},
+                    "reason": {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"},
                     "job_id": {
-                        "type": "string",
-                        "nullable": True,
+                        "type": ["string", "null"],
                         "description": "The export job to hold; omitted: the whole site.",
                     },
                 },

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from clickproof.errors import ValidationError
+
+# What `\s` matches in a JSON Schema pattern (ECMA-262 WhiteSpace and LineTerminator): blank
+# means made of these only. Python's str.strip would also remove U+001C-U+001F and U+0085,
+# which a schema calls text.
+_ECMA_SPACE = frozenset("\t\n\v\f\r \u00a0\u2028\u2029\ufeff")
+
+
+def is_blank(value: str) -> bool:
+    return all(ch in _ECMA_SPACE or unicodedata.category(ch) == "Zs" for ch in value)
 
 
 def json_object(body: object, allowed: tuple[str, ...]) -> dict[str, Any]:
@@ -27,7 +37,7 @@ def text_field(body: dict[str, Any], name: str, limit: int, *, required: bool = 
         if required:
             raise ValidationError(f"{name} is required", field=name, code="missing_field")
         return None
-    if not isinstance(value, str) or not value.strip() or len(value) > limit or "\x00" in value:
+    if not isinstance(value, str) or is_blank(value) or len(value) > limit or "\x00" in value:
         raise ValidationError(
             f"{name} must be text of 1 to {limit} characters", field=name, code="invalid_type"
         )

@@ -3,6 +3,7 @@ Redis when one is configured (one INCR and EXPIRE per request, no database write
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -11,25 +12,34 @@ import redis
 
 from clickproof.domain.rate_limits import RateLimit, exempt_address, refused, window_at
 
+log = logging.getLogger("clickproof.limits")
+
 
 class RateCounter(Protocol):
     def count(self, key: str, window: int) -> int: ...
 
 
 class RedisRateCounter:
-    """`prefix:key:window` counters that expire a little after their window."""
+    """`prefix:key:window` counters that expire a little after their window. While Redis cannot
+    be reached, requests are counted by `fallback` (the database): a broker outage neither lifts
+    the limits nor turns requests into errors."""
 
-    def __init__(self, url: str, prefix: str, ttl_seconds: int) -> None:
-        self.client = redis.Redis.from_url(url)
+    def __init__(self, url: str, prefix: str, ttl_seconds: int, fallback: RateCounter) -> None:
+        self.client = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
         self.prefix = prefix
         self.ttl_seconds = ttl_seconds
+        self.fallback = fallback
 
     def count(self, key: str, window: int) -> int:
         name = f"{self.prefix}:{key}:{window}"
-        with self.client.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
-            pipe.expire(name, self.ttl_seconds)
-            counted, _ = pipe.execute()
+        try:
+            with self.client.pipeline(transaction=True) as pipe:
+                pipe.incr(name)
+                pipe.expire(name, self.ttl_seconds)
+                counted, _ = pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("rate_limit.redis_unavailable error=%s: counting in the database", type(exc).__name__)
+            return self.fallback.count(key, window)
         return int(counted)
 
 
