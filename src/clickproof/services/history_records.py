@@ -23,18 +23,7 @@ class HistoryRecords:
         self.runner = runner
 
     def session(self, site: Site, session: str, signer_id: str | None) -> tuple[str, bytes]:
-        if signer_id is None:
-            pairs = self.evidence.session_history(
-                account_id=site.account_id, site_id=site.id, session=session, limit=MAX_RECORD_EVENTS
-            )
-        else:
-            pairs = self.evidence.history(
-                account_id=site.account_id,
-                site_id=site.id,
-                signer_id=signer_id,
-                session=session,
-                limit=MAX_RECORD_EVENTS,
-            )
+        pairs = self._history(site, signer_id=signer_id, session=session)
         if not pairs:
             raise ActivityNotFoundError(
                 f"no activity of session {session[:60]!r} on this site", field="session_id"
@@ -43,17 +32,20 @@ class HistoryRecords:
         return name, self._merged(pairs, f"Evidence record of session {session[:80]}")
 
     def signer(self, site: Site, signer_id: str) -> tuple[str, bytes]:
-        pairs = self.evidence.history(
-            account_id=site.account_id,
-            site_id=site.id,
-            signer_id=signer_id,
-            session=None,
-            limit=MAX_RECORD_EVENTS,
-        )
+        pairs = self._history(site, signer_id=signer_id, session=None)
         if not pairs:
             raise ActivityNotFoundError("no activity of this signer on this site", field="signer_id")
         name = f"signer-{hashlib.sha256(signer_id.encode()).hexdigest()[:24]}.pdf"
         return name, self._merged(pairs, "Evidence record of a signer's history")
+
+    def _history(self, site: Site, *, signer_id: str | None, session: str | None) -> list[Pair]:
+        return self.evidence.history(
+            account_id=site.account_id,
+            site_id=site.id,
+            signer_id=signer_id,
+            session=session,
+            limit=MAX_RECORD_EVENTS,
+        )
 
     def _merged(self, pairs: list[Pair], title: str) -> bytes:
         if len(pairs) > MAX_RECORD_EVENTS:

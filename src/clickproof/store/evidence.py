@@ -115,30 +115,16 @@ class EvidenceStore:
         return None if row is None else _evidence(row)
 
     def history(
-        self, *, account_id: int, site_id: int, signer_id: str, session: str | None, limit: int
+        self, *, account_id: int, site_id: int, signer_id: str | None, session: str | None, limit: int
     ) -> list[tuple[Activity, EvidenceContext]]:
-        """A signer's activities (of one session, when given) in the order they were recorded;
-        at most `limit` + 1, so that the caller can tell that there are more."""
+        """A signer's activities, or a session's, or a signer's in one session, in the order they
+        were recorded; at most `limit` + 1, so that the caller can tell that there are more."""
+        assert signer_id is not None or session is not None
         where = and_(
             activities.c.account_id == account_id,
             activities.c.site_id == site_id,
-            activities.c.signer_id == signer_id,
+            *([] if signer_id is None else [activities.c.signer_id == signer_id]),
             *([] if session is None else [activities.c.session == session]),
-        )
-        statement = _joined(where).order_by(
-            activities.c.created_time, activities.c.chain_seq, activities.c.id
-        )
-        with self.engine.connect() as conn:
-            return [_evidence(row) for row in conn.execute(statement.limit(limit + 1))]
-
-    def session_history(
-        self, *, account_id: int, site_id: int, session: str, limit: int
-    ) -> list[tuple[Activity, EvidenceContext]]:
-        """Every activity of one session, whoever the signer, in the order they were recorded."""
-        where = and_(
-            activities.c.account_id == account_id,
-            activities.c.site_id == site_id,
-            activities.c.session == session,
         )
         statement = _joined(where).order_by(
             activities.c.created_time, activities.c.chain_seq, activities.c.id
