@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from clickproof.api.auth import page_params
+from clickproof.api.auth import authorize, page_params
 from clickproof.api.body import read_json_body
 from clickproof.api.contract import (
     COLLECTION_SCHEMA,
@@ -22,21 +22,18 @@ from clickproof.api.contract import (
 )
 from clickproof.api.openapi_params import (
     IDEMPOTENCY_KEY,
-    MAX_ID,
     PAGED,
     REPLAYED_HEADER,
     SITE_QUERY,
     path_text,
     query_text,
 )
-from clickproof.api.params import int_param
 from clickproof.api.repr_digest import repr_digest
 from clickproof.api.wire import collection, job_to_wire
 from clickproof.bootstrap import System
 from clickproof.services.idempotency import HEADER as IDEMPOTENCY_HEADER
 from clickproof.services.idempotency import request_fingerprint
-from clickproof.services.tokens import Permission, Principal
-from clickproof.store.tenants import Site
+from clickproof.services.tokens import Permission
 
 ID_PARAM = path_text("id", "The export job's 24-hex id.", maxLength=64)
 
@@ -46,13 +43,7 @@ EXPIRES_HEADER = "Links-Expire-In"
 
 def build_export_router(system: System) -> APIRouter:
     router = APIRouter(prefix="/v1.1/extract/evidence", tags=["Extraction"])
-    auth = system.auth
     exports = system.exports
-
-    def authorize(request: Request, permission: Permission) -> tuple[Principal, Site]:
-        principal = auth.authenticate(request.headers.get("authorization"))
-        site_id = int_param(request, "site_id", default=None, minimum=1, maximum=MAX_ID)
-        return principal, auth.site_for(principal, site_id, permission)
 
     @router.post(
         "",
@@ -69,7 +60,7 @@ def build_export_router(system: System) -> APIRouter:
         },
     )
     async def create_export(request: Request) -> JSONResponse:
-        principal, site = await run_in_threadpool(authorize, request, Permission.EXPORTS_CREATE)
+        principal, site = await run_in_threadpool(authorize, system, request, Permission.EXPORTS_CREATE)
         await run_in_threadpool(
             system.limits.export_creation, site.id, request.client.host if request.client else None
         )
@@ -95,7 +86,7 @@ def build_export_router(system: System) -> APIRouter:
         },
     )
     def list_exports(request: Request) -> dict[str, Any]:
-        _principal, site = authorize(request, Permission.EXPORTS_READ)
+        _principal, site = authorize(system, request, Permission.EXPORTS_READ)
         page, per_page = page_params(request)
         jobs, total = exports.list_jobs(site, page=page, per_page=per_page)
         return collection([job_to_wire(j) for j in jobs], page=page, per_page=per_page, total=total)
@@ -111,7 +102,7 @@ def build_export_router(system: System) -> APIRouter:
         },
     )
     def get_export(request: Request) -> dict[str, Any]:
-        _principal, site = authorize(request, Permission.EXPORTS_READ)
+        _principal, site = authorize(system, request, Permission.EXPORTS_READ)
         return job_to_wire(exports.get(site, request.path_params["id"]))
 
     @router.post(
@@ -130,7 +121,7 @@ def build_export_router(system: System) -> APIRouter:
         },
     )
     def cancel_export(request: Request) -> dict[str, Any]:
-        principal, site = authorize(request, Permission.EXPORTS_CREATE)
+        principal, site = authorize(system, request, Permission.EXPORTS_CREATE)
         who = system.tenants.user_email(principal.user_id)
         return job_to_wire(exports.cancel(site, request.path_params["id"], by=who))
 
@@ -153,7 +144,7 @@ def build_export_router(system: System) -> APIRouter:
         },
     )
     def export_urls(request: Request) -> JSONResponse:
-        principal, site = authorize(request, Permission.EXPORTS_READ)
+        principal, site = authorize(system, request, Permission.EXPORTS_READ)
         links = exports.urls(principal, site, request.path_params["id"])
         # Every value is a list of URLs (a client looping over the keys meets no number); how long
         # the links last is a header.
