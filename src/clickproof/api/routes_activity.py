@@ -15,6 +15,7 @@ from clickproof.api.auth import authorize, page_params
 from clickproof.api.body import read_raw_body
 from clickproof.api.catalog_schemas import ACTIVITY, collection_of
 from clickproof.api.contract import error_responses, json_response
+from clickproof.api.idempotent_answer import idempotent_answer
 from clickproof.api.openapi_params import (
     IDEMPOTENCY_KEY,
     PAGED,
@@ -139,8 +140,7 @@ def build_activity_router(system: System) -> APIRouter:
             fingerprint,
             action,
         )
-        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-        return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
+        return idempotent_answer(outcome)
 
     @router.get(
         "/{id}",

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from clickproof.api.body import query_dict, read_params_body
 from clickproof.api.contract import error_responses, json_response
+from clickproof.api.idempotent_answer import idempotent_answer
 from clickproof.api.openapi_params import IDEMPOTENCY_KEY, REPLAYED_HEADER
 from clickproof.bootstrap import System
 from clickproof.domain.load_request import parse_load
@@ -202,8 +203,7 @@ def build_activity_api_router(system: System) -> APIRouter:
         outcome = system.idempotency.run(
             f"send:{parsed.site_access_id}", request.headers.get(HEADER), request_fingerprint(params), action
         )
-        headers = {"Idempotent-Replayed": "true", **cors} if outcome.replayed else cors
-        return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers or None)
+        return idempotent_answer(outcome, cors)
 
     @router.get(
         "/send",

@@ -20,6 +20,7 @@ from clickproof.api.contract import (
     error_responses,
     json_response,
 )
+from clickproof.api.idempotent_answer import idempotent_answer
 from clickproof.api.openapi_params import (
     IDEMPOTENCY_KEY,
     PAGED,
@@ -72,8 +73,7 @@ def build_export_router(system: System) -> APIRouter:
             request_fingerprint(body),
             lambda: (201, job_to_wire(exports.create(principal, site, body))),
         )
-        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-        return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
+        return idempotent_answer(outcome)
 
     @router.get(
         "",

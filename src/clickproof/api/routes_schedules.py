@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from clickproof.api.auth import authorize, page_params
 from clickproof.api.body import read_json_body
 from clickproof.api.contract import error_responses, json_response
+from clickproof.api.idempotent_answer import idempotent_answer
 from clickproof.api.openapi_params import IDEMPOTENCY_KEY, PAGED, SITE_QUERY, path_text
 from clickproof.api.wire import collection
 from clickproof.api.wire_schedules import (
@@ -59,8 +60,7 @@ def build_schedule_router(system: System) -> APIRouter:
             request_fingerprint(body),
             lambda: (201, schedule_to_wire(schedules.create(principal, site, body))),
         )
-        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-        return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
+        return idempotent_answer(outcome)
 
     @router.get(
         "",
