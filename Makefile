@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export CLICKPROOF_HOME ?= ./var
 DEMO_ACTIVITIES ?= 5000
 
-.PHONY: install run test lint typecheck pytest bench bench-pdfs bench-ingest clean
+.PHONY: install run test lint typecheck pytest bench bench-pdfs bench-ingest bench-console clean
 
 install: $(STAMP)
 
@@ -18,7 +18,9 @@ $(STAMP): pyproject.toml requirements.lock
 
 run: install
 	mkdir -p $(CLICKPROOF_HOME)
-	$(BIN)/clickproof demo --activities $(DEMO_ACTIVITIES) --if-empty | tail -n 1 > $(CLICKPROOF_HOME)/demo-token
+	$(BIN)/clickproof demo --activities $(DEMO_ACTIVITIES) --if-empty > $(CLICKPROOF_HOME)/demo.txt
+	tail -n 1 $(CLICKPROOF_HOME)/demo.txt > $(CLICKPROOF_HOME)/demo-token
+	@grep '^console:' $(CLICKPROOF_HOME)/demo.txt
 	@echo "API token (also in $(CLICKPROOF_HOME)/demo-token):"
 	@cat $(CLICKPROOF_HOME)/demo-token
 	$(BIN)/clickproof serve
@@ -43,6 +45,9 @@ bench-pdfs: install
 
 bench-ingest: install
 	$(BIN)/python bench/ingest.py
+
+bench-console: install
+	$(BIN)/python bench/console_pages.py --activities $(DEMO_ACTIVITIES)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -55,7 +55,14 @@ def main() -> None:
     args = parser.parse_args()
     home = args.home or Path(f"bench/out/health-{args.activities}")
     home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "CLICKPROOF_HOME": str(home)}
+    # The load is 20 creators that never stop: the per-site creation and queue limits
+    # (docs/adr/0018) would turn most of them into cheap 429s, so they are lifted here.
+    env = {
+        **os.environ,
+        "CLICKPROOF_HOME": str(home),
+        "CLICKPROOF_EXPORTS_QUEUED_PER_SITE": "0",
+        "CLICKPROOF_EXPORT_CREATIONS_PER_SITE": "0",
+    }
     seeded = subprocess.run(
         [*CLI, "demo", "--activities", str(args.activities), "--if-empty"],
         env=env, capture_output=True, text=True, check=True,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from clickproof.domain.activity import Activity
-from clickproof.evidence.record import EvidenceContext, ExportScope, VersionInfo
+from clickproof.evidence.record import EvidenceContext, ExportScope, KeyNames, VersionInfo
 from clickproof.services.demo_data import _version_body
 
 T0 = datetime(2026, 9, 1, 12, 30, 15, 123000, tzinfo=UTC)
@@ -65,6 +65,10 @@ def fixed_activity(**changes: Any) -> Activity:
     return replace(activity, **changes)
 
 
+CHAIN_HASH = "5f0c" * 16
+EXPORT_KEY = KeyNames("a1" * 32, "b2" * 32)
+
+
 def fixed_context(**changes: Any) -> EvidenceContext:
     context = EvidenceContext(
         site_id=1,
@@ -74,5 +78,7 @@ def fixed_context(**changes: Any) -> EvidenceContext:
         version=VersionInfo("000000010000000200000002", "Privacy Policy v2", 2, "2.0", T0, T0, BODY),
         group_id=1,
         group_title="Sign-up clickwrap",
+        chain_seq=1234,
+        chain_hash=CHAIN_HASH,
     )
     return replace(context, **changes)

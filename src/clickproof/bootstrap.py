@@ -12,23 +12,26 @@ from clickproof.blobstore.local import LocalBlobStore
 from clickproof.blobstore.s3 import S3BlobStore
 from clickproof.config import Settings
 from clickproof.domain.job_events import JobEventHub
-from clickproof.domain.timestamps import parse_stored
+from clickproof.domain.rate_limits import RateLimit
 from clickproof.evidence.key_wrapping import KeyWrapper, load_key_encryption_key
 from clickproof.export.chunked_csv import DEFAULT_CHUNK_ROWS
-from clickproof.export.runner import ExportRunner, RunnerSettings
+from clickproof.export.runner import ExportRunner
+from clickproof.export.runner_settings import RunnerSettings
 from clickproof.failpoints import failpoint, shutdown_began
 from clickproof.jobs.queue import JobQueue, build_queue
 from clickproof.jobs.sweeper import Sweeper
 from clickproof.jobs.webhook_sweeper import WebhookSweeper
 from clickproof.services.catalog import CatalogService
 from clickproof.services.catalog_cache import CatalogCache
+from clickproof.services.chain_head_stamps import ChainHeadStamper, StampSettings
+from clickproof.services.console_auth import ConsoleAuth, SessionPolicy
 from clickproof.services.download_links import LinkSigner, load_secret_key
 from clickproof.services.evidence_keys import EvidenceKeys
 from clickproof.services.exports import ExportService
 from clickproof.services.idempotency import IdempotencyService
 from clickproof.services.imports import ImportService
 from clickproof.services.ingest import IngestService
-from clickproof.services.prefix_delivery import PrefixDelivery
+from clickproof.services.prefix_delivery import DeliveryPolicy, PrefixDelivery
 from clickproof.services.rate_limiter import RateCounter, RateLimiter, RedisRateCounter
 from clickproof.services.request_limits import RequestLimits
 from clickproof.services.retention import RetentionService
@@ -41,11 +44,14 @@ from clickproof.services.webhook_targets import AllowList
 from clickproof.services.webhooks import WebhookService
 from clickproof.store.activities import ActivityStore
 from clickproof.store.catalog import CatalogStore
+from clickproof.store.chain_head_timestamps import ChainHeadTimestampStore
+from clickproof.store.console_users import ConsoleUserStore
 from clickproof.store.database import create_db_engine, migrate
 from clickproof.store.evidence import EvidenceStore
 from clickproof.store.evidence_keys import EvidenceKeyStore
 from clickproof.store.export_jobs import ExportJobStore
 from clickproof.store.idempotency import IdempotencyStore
+from clickproof.store.prefix_deliveries import PrefixDeliveryStore
 from clickproof.store.rate_limits import DatabaseRateCounter
 from clickproof.store.retention import RetentionStore
 from clickproof.store.schedules import ScheduleStore
@@ -74,13 +80,18 @@ class System:
     schedules: ScheduleService
     firing: ScheduleFiring
     retention: RetentionService
-    # export.succeeded / export.failed / schedule.fired: append listeners (domain/job_events.py)
+    # export.succeeded / export.failed / schedule.fired: listeners inside the committing
+    # transaction (events.in_transaction) and after the commit (events.after_commit); see
+    # domain/job_events.py
     events: JobEventHub
+    prefix_delivery: PrefixDelivery
     tenancy: TenancyService
     webhooks: WebhookService
     deliverer: WebhookDeliverer
     webhook_sweeper: WebhookSweeper
     limits: RequestLimits
+    console: ConsoleAuth
+    chain_stamper: ChainHeadStamper
     running: list[str] = field(default_factory=list)
 
     @property
@@ -136,7 +147,8 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
         migrate(engine)
     tenants = TenantStore(engine)
     activities = ActivityStore(engine)
-    jobs = ExportJobStore(engine)
+    events = JobEventHub()
+    jobs = ExportJobStore(engine, events)
     blobs = build_blob_store(settings)
     wrapper = KeyWrapper(load_key_encryption_key(settings.key_encryption_key, settings.resolved_home))
     keys = EvidenceKeys(EvidenceKeyStore(engine, wrapper))
@@ -147,6 +159,7 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
         RunnerSettings(
             lease=timedelta(seconds=settings.job_lease_seconds),
             max_attempts=settings.max_attempts,
+            max_handbacks=settings.max_handbacks,
             csv_bom=settings.csv_bom,
             heartbeat_seconds=min(1.0, settings.job_lease_seconds / 4),
             chunk_rows=settings.chunk_rows or DEFAULT_CHUNK_ROWS[engine.dialect.name],
@@ -164,9 +177,14 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
     )
     queue = build_queue(settings.broker_url, settings.queue_path, runner.run_next, runner.run_chunk)
     runner.dispatch_chunk = queue.dispatch_chunk
-    events = JobEventHub()
-    events.listeners.append(PrefixDelivery(blobs))
-    runner.events = events
+    prefix_delivery = PrefixDelivery(
+        blobs,
+        jobs,
+        PrefixDeliveryStore(engine),
+        DeliveryPolicy(settings.delivery_max_attempts, settings.delivery_retry_base_seconds),
+    )
+    events.in_transaction.append(prefix_delivery)
+    events.after_commit.append(prefix_delivery)
     auth = TokenAuthenticator(tenants)
     signer = LinkSigner(
         load_secret_key(settings.secret_key, settings.resolved_home), settings.effective_public_url
@@ -180,34 +198,40 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
         auth,
         queue.dispatch,
         settings.url_ttl_seconds,
-        events,
         queued_per_site=settings.exports_queued_per_site,
     )
     schedule_store = ScheduleStore(engine)
     firing = ScheduleFiring(engine, schedule_store, exports, jobs, tenants, events)
     retention = RetentionService(RetentionStore(engine), jobs, exports, blobs)
+    console = build_console_auth(settings, engine, tenants)
+    stamper = ChainHeadStamper(
+        ChainHeadTimestampStore(engine),
+        StampSettings(
+            tsa_url=settings.tsa_url,
+            tsa_certificate=runner.settings.tsa_certificate,
+            tsa_timeout_seconds=settings.tsa_timeout_seconds,
+            interval=timedelta(seconds=settings.chain_head_timestamp_seconds)
+            if settings.chain_head_timestamp_seconds > 0
+            else None,
+        ),
+    )
     sweeper = Sweeper(
         jobs,
         queue.dispatch,
         interval=settings.sweep_interval_seconds,
         grace=timedelta(seconds=settings.dispatch_grace_seconds),
-        periodic=[("schedules", firing.fire_due), ("retention", retention.periodic_sweep)],
+        periodic=[
+            ("schedules", firing.fire_due),
+            ("retention", retention.periodic_sweep),
+            ("prefix_deliveries", prefix_delivery.retry_due),
+            ("console_sessions", console.periodic_forget),
+            ("chain_head_timestamps", stamper.periodic),
+        ],
     )
     catalog_store = CatalogStore(engine)
     catalog_cache = CatalogCache(catalog_store, settings.catalog_cache_seconds)
     webhooks, deliverer, webhook_sweeper = build_webhooks(settings, engine, wrapper, queue)
-    jobs.on_final_status.append(webhooks.job_finished)
-    firing.in_transaction.append(
-        lambda conn, schedule, slot, job_id, data: webhooks.schedule_fired(
-            conn,
-            schedule_id=schedule.id,
-            site_id=schedule.site_id,
-            job_id=job_id,
-            slot=slot,
-            start=parse_stored(data["start_date"]),
-            end=parse_stored(data["end_date"]),
-        )
-    )
+    events.in_transaction.append(webhooks)  # the outbox: deliveries commit with their cause
     ingest = IngestService(engine, tenants, catalog_store, activities, catalog_cache)
     ingest.committer.on_written = webhooks.activities_recorded
     return System(
@@ -227,15 +251,40 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
         ingest=ingest,
         imports=ImportService(engine, catalog_store, activities),
         idempotency=IdempotencyService(IdempotencyStore(engine)),
-        schedules=ScheduleService(schedule_store, exports, jobs),
+        schedules=ScheduleService(schedule_store, exports, jobs, webhooks.endpoint_exists),
         firing=firing,
         retention=retention,
         events=events,
+        prefix_delivery=prefix_delivery,
         tenancy=TenancyService(engine, tenants),
         webhooks=webhooks,
         deliverer=deliverer,
         webhook_sweeper=webhook_sweeper,
-        limits=RequestLimits(RateLimiter(rate_counter(settings, engine)), settings),
+        limits=RequestLimits(
+            RateLimiter(rate_counter(settings, engine), lease_block=settings.rate_limit_lease_block), settings
+        ),
+        console=console,
+        chain_stamper=stamper,
+    )
+
+
+def build_console_auth(settings: Settings, engine: Engine, tenants: TenantStore) -> ConsoleAuth:
+    window = settings.console_login_window_seconds
+    policy = SessionPolicy(
+        idle=timedelta(seconds=settings.console_session_idle_seconds),
+        absolute=timedelta(seconds=settings.console_session_absolute_seconds),
+        login_attempts=RateLimit(
+            "console_login_attempts", settings.console_login_attempts, window, "e-mail address"
+        ),
+        login_attempts_per_address=RateLimit(
+            "console_login_attempts_per_address",
+            settings.console_login_attempts_per_address,
+            window,
+            "client address",
+        ),
+    )
+    return ConsoleAuth(
+        engine, tenants, ConsoleUserStore(engine), RateLimiter(rate_counter(settings, engine)), policy
     )
 
 

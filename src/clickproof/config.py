@@ -71,6 +71,21 @@ class Settings(BaseSettings):
         default=30.0, ge=0, description="Age after which a pending/scheduled job is dispatched again."
     )
     max_attempts: int = Field(default=5, ge=1, description="Attempts before a job is marked failed.")
+    max_handbacks: int = Field(
+        default=100,
+        ge=1,
+        description="Times a graceful shutdown may hand a running job back (spending no attempt) "
+        "before the job is marked failed.",
+    )
+    delivery_max_attempts: int = Field(
+        default=8, ge=1, description="Attempts to copy a schedule's files to its delivery.s3_prefix."
+    )
+    delivery_retry_base_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="Wait after a failed prefix copy: between half and all of base * 2^(attempt - 1) "
+        "seconds, at most 10 minutes.",
+    )
     retry_base_seconds: float = Field(
         default=4.0,
         ge=0,
@@ -153,10 +168,42 @@ class Settings(BaseSettings):
         description="Export jobs of one site that may run at once; more wait. 0: no cap (workers "
         "take jobs fairly across sites in any case).",
     )
+    rate_limit_lease_block: int = Field(
+        default=50,
+        ge=1,
+        le=10_000,
+        description="Most permits a process takes from the shared rate-limit counter at once (at "
+        "most 1/20 of the limit); 1: every request is counted in the store.",
+    )
     rate_limit_redis_url: str | None = Field(
         default=None,
         description="redis:// URL that counts rate limits; unset: the broker's Redis when "
         "CLICKPROOF_BROKER_URL is set, else the database.",
+    )
+    console_session_idle_seconds: float = Field(
+        default=1800, gt=0, le=86400, description="A console session ends after this long without a request."
+    )
+    console_session_absolute_seconds: float = Field(
+        default=43200,
+        gt=0,
+        le=30 * 86400,
+        description="A console session ends this long after sign-in, in any case.",
+    )
+    console_login_attempts: int = Field(
+        default=10,
+        ge=0,
+        description="Console sign-in attempts per e-mail address per `console_login_window_seconds`; 0: no limit.",
+    )
+    console_login_attempts_per_address: int = Field(
+        default=50,
+        ge=0,
+        description="Console sign-in attempts per client address per `console_login_window_seconds`; 0: no limit.",
+    )
+    console_login_window_seconds: float = Field(
+        default=900,
+        gt=0,
+        le=86400,
+        description="Length of the windows console sign-in attempts are counted in.",
     )
     url_ttl_seconds: int = Field(default=900, ge=1, le=86400, description="Lifetime of a download link.")
     tsa_url: str | None = Field(
@@ -171,6 +218,12 @@ class Settings(BaseSettings):
     )
     tsa_timeout_seconds: float = Field(
         default=10.0, gt=0, le=120, description="How long to wait for the timestamp authority."
+    )
+    chain_head_timestamp_seconds: float = Field(
+        default=86400.0,
+        ge=0,
+        description="With `tsa_url` set: how often each site's hash-chain head gets an RFC 3161 "
+        "timestamp (when it moved since the last one); 0: never.",
     )
     webhook_allow_hosts: str = Field(
         default="",

@@ -14,7 +14,7 @@ from clickproof.bootstrap import System
 from clickproof.domain.export_job import ExportJob, JobSource, JobStatus
 from clickproof.domain.object_id import new_object_id
 from clickproof.domain.timestamps import utc_now
-from clickproof.export.runner import csv_file_name
+from clickproof.export.csv_phase import csv_file_name
 from clickproof.services.demo_data import DemoResult
 from tests.conftest import wait_for_job
 
@@ -61,7 +61,7 @@ def test_cancel_a_scheduled_job_it_never_starts(
     idle_client: TestClient, system: System, demo: DemoResult
 ) -> None:
     recorder = Recorder()
-    system.events.listeners.append(recorder)
+    system.events.after_commit.append(recorder)
     job = idle_client.post(EVIDENCE, json={"start_date": START}).json()
     assert idle_client.get(f"{EVIDENCE}/{job['id']}").json()["status"] == "scheduled"
     response = idle_client.post(f"{EVIDENCE}/{job['id']}/cancel")
@@ -189,3 +189,34 @@ def test_a_cancel_after_the_csv_was_written_leaves_no_file(
     assert not system.exports.blobs.exists(csv_key)
     assert not system.exports.blobs.exists(f"{job['id']}/manifest.json")
     assert_cancelled(idle_client.get(f"{EVIDENCE}/{job['id']}").json(), demo_email(system, demo))
+
+
+def test_a_cancel_after_the_session_pdfs_were_written_leaves_no_file(
+    idle_client: TestClient, system: System, demo: DemoResult
+) -> None:
+    from clickproof.export.session_pdfs import session_part_name
+
+    sessions = [
+        a["session"] for a in idle_client.get("/v1.1/activity", params={"per_page": 3}).json()["data"]
+    ]
+    body = {
+        "start_date": START,
+        "filter": {"session": {"$in": sessions}},
+        "export_types": ["clickwrap_sessions_as_pdfs"],
+    }
+    job = idle_client.post(EVIDENCE, json=body).json()
+    part_key = f"{job['id']}/{session_part_name(job['id'], 1)}"
+    real_heartbeat = system.jobs.heartbeat
+    seen: list[bool] = []
+
+    def heartbeat(job_id: str, **kwargs: Any) -> bool:
+        if system.exports.blobs.exists(part_key) and not seen:  # the part is in place, the manifest not
+            seen.append(True)
+            assert idle_client.post(f"{EVIDENCE}/{job_id}/cancel").status_code == 200
+        return real_heartbeat(job_id, **kwargs)
+
+    system.jobs.heartbeat = heartbeat  # type: ignore[method-assign]
+    system.runner.run(job["id"], "worker-1")
+    assert seen == [True]
+    assert not system.exports.blobs.exists(part_key)
+    assert not system.exports.blobs.exists(f"{job['id']}/manifest.json")

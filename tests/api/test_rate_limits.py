@@ -93,6 +93,15 @@ def test_database_counter_starts_each_window_afresh(limited: tuple[TestClient, S
     assert counter.count("k", 11) == 2
 
 
+def test_database_counter_adds_blocks_of_permits(limited: tuple[TestClient, System]) -> None:
+    _, system = limited
+    counter = DatabaseRateCounter(system.engine)
+    assert counter.take("k", 10, 50) == 50
+    assert counter.take("k", 10, 50) == 100
+    assert counter.count("k", 10) == 101
+    assert counter.take("k", 11, 20) == 20  # a new window counts from its block
+
+
 def test_retry_after_is_the_time_left_in_the_window(tmp_path: Path, database_url: str) -> None:
     settings = make_settings(
         tmp_path / "home",

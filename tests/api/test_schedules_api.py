@@ -13,6 +13,7 @@ from clickproof.bootstrap import System
 from clickproof.domain.timestamps import utc_now
 from clickproof.services.demo_data import DemoResult
 from clickproof.services.tokens import issue_token
+from clickproof.services.webhook_targets import AllowList
 from tests.api.test_extract_evidence import other_tenant
 from tests.conftest import wait_for_job
 
@@ -23,17 +24,43 @@ BODY: dict[str, Any] = {
     "timezone": "Europe/Berlin",
     "window": {"kind": "previous_week"},
     "request": {"export_types": ["clickwrap_activities"], "select": {"standard": ["event_type"]}},
-    "delivery": {"s3_prefix": "compliance/weekly/", "webhook_endpoint_id": "ep_123"},
+    "delivery": {"s3_prefix": "compliance/weekly/"},
 }
 
 
-def test_create_get_list_patch_delete(client: TestClient, demo: DemoResult) -> None:
-    created = client.post(SCHEDULES, json=BODY)
+def site_endpoint(system: System, site_id: int) -> str:
+    """A webhook endpoint of the site (its URL allow-listed: the tests never deliver to it)."""
+    site = system.tenants.site(site_id)
+    assert site is not None
+    system.webhooks.allow = AllowList.parse("127.0.0.1")
+    endpoint, _secret = system.webhooks.create(
+        site, {"url": "http://127.0.0.1:9/hook", "events": ["export.succeeded"]}
+    )
+    return endpoint.id
+
+
+def delivery_status(client: TestClient, job_id: str, status: str, timeout: float = 10) -> dict[str, Any]:
+    """The job's `data.delivery_status` once it is `status`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found: dict[str, Any] = (
+            client.get(f"/v1.1/extract/evidence/{job_id}").json()["data"].get("delivery_status") or {}
+        )
+        if found.get("status") == status:
+            return found
+        assert time.monotonic() < deadline, f"delivery never {status}: {found}"
+        time.sleep(0.05)
+
+
+def test_create_get_list_patch_delete(client: TestClient, system: System, demo: DemoResult) -> None:
+    endpoint = site_endpoint(system, demo.site_id)
+    delivery = {"s3_prefix": "compliance/weekly/", "webhook_endpoint_id": endpoint}
+    created = client.post(SCHEDULES, json={**BODY, "delivery": delivery})
     assert created.status_code == 201, created.text
     schedule = created.json()
     assert schedule["active"] is True and schedule["site"] == demo.site_id
     assert schedule["window"] == {"kind": "previous_week"}
-    assert schedule["delivery"] == {"s3_prefix": "compliance/weekly/", "webhook_endpoint_id": "ep_123"}
+    assert schedule["delivery"] == delivery
     next_fire = datetime.fromisoformat(schedule["next_fire_time"].replace("Z", "+00:00"))
     assert next_fire > utc_now() and next_fire.weekday() == 0 and next_fire.hour in (4, 5)
     assert client.get(f"{SCHEDULES}/{schedule['id']}").json() == schedule
@@ -74,7 +101,7 @@ def test_a_firing_produces_a_job_that_runs_and_history_lists_it(
     assert job["status"] == "success", job["message"]
     assert job["source"] == "cron"
     assert job["data"]["schedule_id"] == schedule["id"]
-    assert job["data"]["delivery"] == BODY["delivery"]
+    assert job["data"]["delivery"] == {**BODY["delivery"], "webhook_endpoint_id": None}
     assert job["data"]["row_count"] > 0
     # delivery.s3_prefix: the files are copied under the site's deliveries namespace
     record = system.jobs.get(job["id"])
@@ -85,6 +112,9 @@ def test_a_firing_produces_a_job_that_runs_and_history_lists_it(
     while not blobs.exists(last):
         assert time.monotonic() < deadline, "the delivery never arrived"
         time.sleep(0.05)
+    delivered = delivery_status(client, job["id"], "delivered")
+    assert delivered["attempts"] == 1 and delivered["next_attempt_time"] is None
+    assert delivered["message"].startswith(f"{len(record.files)} file(s) copied to deliveries/site-")
     for f in record.files:
         key = f"deliveries/site-{demo.site_id}/compliance/weekly/{f.name}"
         with blobs.reader(key) as copy, blobs.reader(f.storage_key) as original:
@@ -134,6 +164,31 @@ def test_malformed_schedule_is_a_400_naming_the_field(
     assert response.status_code == 400, response.text
     assert (response.json()["field"], response.json()["code"]) == (field, code), response.text
     assert client.get(SCHEDULES).json()["total_count"] == 0
+
+
+def test_a_webhook_endpoint_the_site_does_not_have_is_a_400(
+    client: TestClient, system: System, demo: DemoResult
+) -> None:
+    _token, other_site = other_tenant(system)
+    foreign = site_endpoint(system, other_site)
+    mine = site_endpoint(system, demo.site_id)
+    for unknown in ("ffffffffffffffffffffffff", foreign):
+        delivery = {"webhook_endpoint_id": unknown}
+        response = client.post(SCHEDULES, json={**BODY, "delivery": delivery})
+        assert response.status_code == 400, response.text
+        body = response.json()
+        assert (body["field"], body["code"]) == ("delivery.webhook_endpoint_id", "unknown_webhook_endpoint")
+    assert client.get(SCHEDULES).json()["total_count"] == 0
+    schedule = client.post(SCHEDULES, json={**BODY, "delivery": {"webhook_endpoint_id": mine}}).json()
+    changed = client.patch(
+        f"{SCHEDULES}/{schedule['id']}", json={"delivery": {"webhook_endpoint_id": foreign}}
+    )
+    assert (changed.status_code, changed.json()["code"]) == (400, "unknown_webhook_endpoint")
+    assert client.get(f"{SCHEDULES}/{schedule['id']}").json()["delivery"]["webhook_endpoint_id"] == mine
+    # an endpoint deleted since does not keep the schedule from being paused
+    assert client.delete(f"/v1.1/webhooks/{mine}").status_code == 204
+    paused = client.patch(f"{SCHEDULES}/{schedule['id']}", json={"active": False})
+    assert paused.status_code == 200, paused.text
 
 
 def test_missing_field_and_window_longer_than_the_site_allows(

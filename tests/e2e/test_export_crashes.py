@@ -10,27 +10,22 @@ over it (the time the manifest was written: an honest record of the run that wro
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import delete, select, update
 
-from clickproof.store.database import create_db_engine
-from clickproof.store.tables import export_chunks, export_files, export_jobs
 from tests.databases import selected_databases
-from tests.e2e.test_distributed import Worker, broker_url, cluster_env  # noqa: F401 - fixtures
-from tests.e2e.test_processes import CLI, START, Server, api, free_port, run_cli, wait_status
+from tests.e2e.export_reruns import assert_same_files, job_row, published_files, reset_job, temporary_files
+from tests.e2e.test_distributed import Worker, broker_url, cluster_env, server_for  # noqa: F401 - fixtures
+from tests.e2e.test_processes import CLI, START, api, free_port, run_cli, wait_status
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +37,7 @@ SMALL_CHUNKS = {
     "CLICKPROOF_SWEEP_INTERVAL_SECONDS": "0.2",
     "CLICKPROOF_DISPATCH_GRACE_SECONDS": "1",
     "CLICKPROOF_WORKERS": "1",  # one thread: the chunks of a process run one after another
-    "CLICKPROOF_MAX_ATTEMPTS": "30",  # every process of the chain spends one
+    "CLICKPROOF_MAX_ATTEMPTS": "30",  # every SIGKILLed process of the chain spends one
 }
 BODY = {
     "start_date": START,
@@ -72,61 +67,9 @@ BOUNDARIES = [
 ACTIONS = {"sigkill": "kill", "sigterm": "term"}
 
 
-def _files(database_url: str, export_dir: Path, job_id: str) -> dict[str, bytes]:
-    engine = create_db_engine(database_url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                select(export_files.c.name, export_files.c.storage_key).where(export_files.c.job_id == job_id)
-            ).all()
-    finally:
-        engine.dispose()
-    return {name: (export_dir / key).read_bytes() for name, key in rows}
-
-
-def _manifest_without_times(content: bytes) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(content)
-    del document["manifest"]["generated_time"]
-    del document["signature"]["value"]
-    return document
-
-
-def _reset(database_url: str, export_dir: Path, job_id: str) -> None:
-    """The job as it was when created: no attempts, chunks, files or published bytes."""
-    engine = create_db_engine(database_url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(delete(export_files).where(export_files.c.job_id == job_id))
-            conn.execute(delete(export_chunks).where(export_chunks.c.job_id == job_id))
-            conn.execute(
-                update(export_jobs)
-                .where(export_jobs.c.id == job_id)
-                .values(
-                    status="pending",
-                    active=True,
-                    attempt=0,
-                    retry_count=0,
-                    lease_owner=None,
-                    lease_expires_time=None,
-                    dispatched_time=None,
-                    retry_time=None,
-                    processed=0,
-                    total=None,
-                )
-            )
-    finally:
-        engine.dispose()
-    shutil.rmtree(export_dir / job_id)
-
-
 def _assert_same_export(interrupted: dict[str, bytes], uninterrupted: dict[str, bytes]) -> None:
-    assert sorted(interrupted) == sorted(uninterrupted)
+    assert_same_files(interrupted, uninterrupted)
     assert len([n for n in interrupted if n.endswith(".zip")]) == 3  # one zip per PDF chunk
-    for name, content in interrupted.items():
-        if name == "manifest.json":
-            assert _manifest_without_times(content) == _manifest_without_times(uninterrupted[name])
-        else:
-            assert content == uninterrupted[name], name
 
 
 def _wait_exit(
@@ -140,17 +83,6 @@ def _wait_exit(
         assert time.monotonic() < deadline, f"never stopped at {boundary}: {log.read_text()[-3000:]}"
         time.sleep(0.05)
     return code
-
-
-def _job_status(database_url: str, job_id: str) -> str:
-    engine = create_db_engine(database_url)
-    try:
-        with engine.connect() as conn:
-            return str(
-                conn.execute(select(export_jobs.c.status).where(export_jobs.c.id == job_id)).scalar_one()
-            )
-    finally:
-        engine.dispose()
 
 
 Start = Callable[[str], tuple["subprocess.Popen[bytes]", Path]]
@@ -226,6 +158,27 @@ def _crash_chain(
         process, log = following, following_log
 
 
+def _seeded(home: Path, database_url: str) -> str:
+    """The demo site with ROWS activities; its API token."""
+    demo = run_cli(home, database_url, "demo", "--activities", str(ROWS), "--seed", "11")
+    assert demo.returncode == 0, demo.stderr
+    return demo.stdout.strip().splitlines()[-1]
+
+
+def _chained_export(sig: str, start: Start, create: Callable[[], str], home: Path, database_url: str) -> str:
+    """The crash chain over the job `create()` makes (its id), every boundary checked as covered."""
+    job_ids: list[str] = []
+    fired = _crash_chain(
+        ACTIONS[sig],
+        start,
+        lambda: job_ids.append(create()),
+        home.parent / "gates",
+        lambda: job_row(database_url, job_ids[0]).status == "success",
+    )
+    _assert_covered(sig, fired)
+    return job_ids[0]
+
+
 def _assert_covered(sig: str, fired: list[str]) -> None:
     """SIGKILL stopped at every kind of boundary; a graceful stop at most (one that arrives at
     the join goes on through the deletion of the parts before its next check)."""
@@ -287,45 +240,34 @@ def test_sqlite_export_killed_at_every_boundary_equals_an_uninterrupted_run(
 ) -> None:
     home = sqlite_home
     database_url = f"sqlite:///{home / 'clickproof.db'}"
-    demo = run_cli(home, database_url, "demo", "--activities", str(ROWS), "--seed", "11")
-    assert demo.returncode == 0, demo.stderr
-    token = demo.stdout.strip().splitlines()[-1]
+    token = _seeded(home, database_url)
     servers: list[_Serve] = []
-    job_ids: list[str] = []
 
     def start(failpoints: str | None) -> tuple[subprocess.Popen[bytes], Path]:
         servers.append(_Serve(home, database_url, failpoints))
         return servers[-1].process, servers[-1].log_path
 
-    def create() -> None:
+    def create() -> str:
         client = servers[0].client(token)
-        job_ids.append(client.post("/v1.1/extract/evidence", json=BODY).json()["id"])
+        return str(client.post("/v1.1/extract/evidence", json=BODY).json()["id"])
 
     try:
-        fired = _crash_chain(
-            ACTIONS[sig],
-            start,
-            create,
-            home.parent / "gates",
-            lambda: _job_status(database_url, job_ids[0]) == "success",
-        )
-        _assert_covered(sig, fired)
-        job_id = job_ids[0]
+        job_id = _chained_export(sig, start, create, home, database_url)
         client = servers[-1].client(token)
         done = wait_status(client, job_id, {"success", "failed"}, timeout=90)
         assert done["status"] == "success", done["message"]
         assert done["data"]["row_count"] == ROWS
-        interrupted = _files(database_url, home / "exports", job_id)
+        interrupted = published_files(database_url, home / "exports", job_id)
         servers[-1].kill()
-        _reset(database_url, home / "exports", job_id)
+        reset_job(database_url, home / "exports", job_id)
         start(None)
         again = wait_status(servers[-1].client(token), job_id, {"success", "failed"}, timeout=90)
         assert again["status"] == "success", again["message"]
-        _assert_same_export(interrupted, _files(database_url, home / "exports", job_id))
+        _assert_same_export(interrupted, published_files(database_url, home / "exports", job_id))
     finally:
         for server in servers:
             server.kill()
-    assert [p for p in (home / "exports").rglob("*") if p.name.endswith(".tmp")] == []
+    assert temporary_files(home / "exports") == []
 
 
 @pytest.fixture
@@ -342,11 +284,8 @@ def test_postgres_workers_killed_at_every_boundary_equal_an_uninterrupted_run(
     env = postgres_cluster
     home = Path(env["CLICKPROOF_HOME"])
     database_url = env["CLICKPROOF_DATABASE_URL"]
-    demo = run_cli(home, database_url, "demo", "--activities", str(ROWS), "--seed", "11")
-    assert demo.returncode == 0, demo.stderr
-    token = demo.stdout.strip().splitlines()[-1]
-    extra = {k: v for k, v in env.items() if k not in ("CLICKPROOF_HOME", "CLICKPROOF_DATABASE_URL")}
-    server = Server(home, database_url, **extra)
+    token = _seeded(home, database_url)
+    server = server_for(env)
     workers: list[Worker] = []
 
     def start(failpoints: str | None) -> tuple[subprocess.Popen[bytes], Path]:
@@ -357,30 +296,21 @@ def test_postgres_workers_killed_at_every_boundary_equal_an_uninterrupted_run(
 
     try:
         client = api(server, token)
-        job_ids: list[str] = []
 
-        def create() -> None:
-            job_ids.append(client.post("/v1.1/extract/evidence", json=BODY).json()["id"])
+        def create() -> str:
+            return str(client.post("/v1.1/extract/evidence", json=BODY).json()["id"])
 
-        fired = _crash_chain(
-            ACTIONS[sig],
-            start,
-            create,
-            home.parent / "gates",
-            lambda: _job_status(database_url, job_ids[0]) == "success",
-        )
-        _assert_covered(sig, fired)
-        job_id = job_ids[0]
+        job_id = _chained_export(sig, start, create, home, database_url)
         done = wait_status(client, job_id, {"success", "failed"}, timeout=90)
         assert done["status"] == "success", done["message"]
         assert done["data"]["row_count"] == ROWS
-        interrupted = _files(database_url, home / "exports", job_id)
-        _reset(database_url, home / "exports", job_id)
+        interrupted = published_files(database_url, home / "exports", job_id)
+        reset_job(database_url, home / "exports", job_id)
         again = wait_status(client, job_id, {"success", "failed"}, timeout=90)
         assert again["status"] == "success", again["message"]
-        _assert_same_export(interrupted, _files(database_url, home / "exports", job_id))
+        _assert_same_export(interrupted, published_files(database_url, home / "exports", job_id))
     finally:
         for worker in workers:
             worker.stop(signal.SIGKILL)
         server.stop()
-    assert [p for p in (home / "exports").rglob("*") if p.name.endswith(".tmp")] == []
+    assert temporary_files(home / "exports") == []

@@ -239,11 +239,11 @@ def test_sigterm_hands_running_jobs_back_and_restart_finishes_them(
     wait_status(client, job_id, {"started"})
     # uvicorn re-raises the signal after its graceful shutdown, so the exit status is "killed by SIGTERM"
     assert slow.stop(signal.SIGTERM, timeout=30) in (0, -signal.SIGTERM)
-    assert "export.released" in (home / f"serve-{slow.port}.log").read_text()
+    assert "export.handed_back" in (home / f"serve-{slow.port}.log").read_text()
     restarted = Server(home, database_url)
     try:
         client = api(restarted, token)
         job = wait_status(client, job_id, {"success", "failed"})
-        assert job["status"] == "success" and job["retry_count"] == 1
+        assert job["status"] == "success" and job["retry_count"] == 0  # a hand-back spends no attempt
     finally:
         restarted.stop()

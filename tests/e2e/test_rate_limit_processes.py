@@ -80,6 +80,28 @@ def test_two_api_processes_share_one_limit(
     assert _counted_rows(database_url) == (0 if counter_env else 3)
 
 
+def test_two_api_processes_lease_permits_in_blocks_and_stay_within_the_limit(
+    home: Path, database_url: str, token: str, counter_env: dict[str, str]
+) -> None:
+    # 200 per window: each process takes blocks of 10 permits (docs/adr/0022).
+    limits = {**LIMITS, "CLICKPROOF_ACTIVITY_REQUESTS_PER_ACCESS_ID": "200"}
+    servers = [Server(home, database_url, **limits, **counter_env) for _ in range(2)]
+    try:
+        clients = [api(s, token) for s in servers]
+        statuses = [
+            clients[i % 2]
+            .get("/latest", params={"sid": DEMO_SITE_ACCESS_ID, "sig": "a@example.com", "cid": "1"})
+            .status_code
+            for i in range(240)
+        ]
+    finally:
+        for s in servers:
+            s.stop()
+    assert 200 - 9 <= statuses.count(200) <= 200
+    assert statuses[-20:] == [429] * 20
+    assert set(statuses) == {200, 429}
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     path = tmp_path / "home"

@@ -15,7 +15,7 @@ import pytest
 
 from clickproof.bootstrap import System
 from clickproof.domain.export_job import ExportJob
-from clickproof.domain.timestamps import utc_now
+from clickproof.domain.timestamps import parse_stored, utc_now
 from clickproof.evidence.canonical_json import canonical_json, sha256_hex
 from clickproof.evidence.record import activity_document
 from clickproof.evidence.verify import verify_export
@@ -134,3 +134,40 @@ def test_pdf_only_export_splits_into_parts(system: System, demo: DemoResult, tmp
     assert verify_export([directory]).ok
     # The zips alone (and the manifest) verify as well, named one by one.
     assert verify_export([directory / f.name for f in job.files]).ok
+
+
+def test_the_manifest_records_the_chain_head_and_each_pdf_its_link(
+    system: System, pdf_job: ExportJob, tmp_path: Path
+) -> None:
+    import subprocess
+
+    from sqlalchemy import select
+
+    from clickproof.store.tables import activities
+
+    directory = copy_files(system, pdf_job, tmp_path / "dl")
+    manifest = json.loads((directory / "manifest.json").read_text())["manifest"]
+    with system.engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                activities.c.id, activities.c.chain_seq, activities.c.chain_hash, activities.c.created_time
+            )
+            .where(activities.c.site_id == pdf_job.site_id)
+            .order_by(activities.c.chain_seq)
+        ).all()
+    end = parse_stored(pdf_job.data["end_date"])
+    newest = max((r for r in rows if r.created_time < end), key=lambda r: r.chain_seq)
+    assert manifest["chain_head"]["seq"] == newest.chain_seq
+    assert manifest["chain_head"]["hash"] == newest.chain_hash
+    part = next(directory.glob("*.zip"))
+    with zipfile.ZipFile(part) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".pdf"))
+        (tmp_path / "one.pdf").write_bytes(archive.read(name))
+    row = next(r for r in rows if f"{r.id}.pdf" == name)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "one.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    key = system.keys.for_site(pdf_job.site_id)
+    flat = text.replace(" ", "").replace("\n", "")
+    assert f"link {row.chain_seq} of site {pdf_job.site_id}" in text
+    assert row.chain_hash in flat and key.key_id in flat and manifest["key_fingerprint"] in flat

@@ -47,7 +47,7 @@ class Broken:
 @pytest.fixture
 def recorder(system: System) -> Recorder:
     recorder = Recorder()
-    system.events.listeners.extend([Broken(), recorder])
+    system.events.after_commit.extend([Broken(), recorder])
     return recorder
 
 

@@ -17,9 +17,9 @@ from clickproof.bootstrap import System, build_system
 from clickproof.domain.export_job import JobStatus
 from clickproof.domain.timestamps import utc_now
 from clickproof.evidence.verify import verify_export
+from clickproof.export.pdf_phase import IN_THREAD_PDFS, document_timestamp
 from clickproof.export.pdf_renderer import EvidencePdfRenderer
 from clickproof.export.render_pool import render_pairs
-from clickproof.export.runner import IN_THREAD_PDFS, document_timestamp
 from clickproof.export.zip_parts import pdf_entry_name
 from clickproof.services.demo_data import DemoResult, seed_demo
 from tests.conftest import make_settings
@@ -61,7 +61,8 @@ def test_the_pool_renders_the_same_bytes_as_the_thread(
         filter_node=None,
         sort=(),
     )
-    here = dict(render_pairs(EvidencePdfRenderer(), pairs, scope, document_timestamp(job)))
+    key = system.runner.key_names(job.site_id)
+    here = dict(render_pairs(EvidencePdfRenderer(), pairs, scope, document_timestamp(job), key))
     mine = {pdf_entry_name(i): pdf for i, pdf in here.items()}
     assert mine.keys() == entries.keys()
     assert [n for n in mine if mine[n] != entries[n]] == []

@@ -19,7 +19,15 @@ from hypothesis import strategies as st
 from clickproof.evidence.canonical_json import canonical_json, sha256_hex
 from clickproof.evidence.record import activity_document, build_record
 from clickproof.export.pdf_renderer import EvidencePdfRenderer
-from tests.evidence_fixtures import EXPORT_ID, EXPORT_SCOPE, T0, fixed_activity, fixed_context
+from tests.evidence_fixtures import (
+    CHAIN_HASH,
+    EXPORT_ID,
+    EXPORT_KEY,
+    EXPORT_SCOPE,
+    T0,
+    fixed_activity,
+    fixed_context,
+)
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "evidence_pdf.txt"
 TIMESTAMP = int(T0.timestamp())
@@ -28,7 +36,11 @@ RENDERER = EvidencePdfRenderer()
 
 def render(**changes: object) -> bytes:
     record = build_record(
-        fixed_activity(**changes), fixed_context(), export=EXPORT_SCOPE, drawable=RENDERER.drawable
+        fixed_activity(**changes),
+        fixed_context(),
+        export=EXPORT_SCOPE,
+        drawable=RENDERER.drawable,
+        key=EXPORT_KEY,
     )
     return RENDERER.render(record, timestamp=TIMESTAMP)
 
@@ -100,7 +112,13 @@ def test_same_activity_same_export_same_bytes_and_valid_structure() -> None:
     assert render() == first
     assert (
         EvidencePdfRenderer(shared=False).render(
-            build_record(fixed_activity(), fixed_context(), export=EXPORT_SCOPE, drawable=RENDERER.drawable),
+            build_record(
+                fixed_activity(),
+                fixed_context(),
+                export=EXPORT_SCOPE,
+                drawable=RENDERER.drawable,
+                key=EXPORT_KEY,
+            ),
             timestamp=TIMESTAMP,
         )
         == first
@@ -183,3 +201,23 @@ def test_poppler_renders_every_page_without_complaint() -> None:
         )
         assert result.returncode == 0 and result.stderr == b"", result.stderr
         assert len(list(Path(directory).glob("page-*.png"))) >= 3
+
+
+def test_the_certificate_prints_the_chain_link_and_the_evidence_key() -> None:
+    pdf = render()
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(pdf)
+        handle.flush()
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-f", "1", "-l", "2", handle.name, "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    assert "Hash chain" in text and "link 1234 of site 1" in text
+    for value in (CHAIN_HASH, EXPORT_KEY.key_id, EXPORT_KEY.fingerprint):
+        assert value in text.replace(" ", "").replace("\n", ""), value
+    assert "this export's manifest" in text
+    context = json.loads(attachment(pdf, "context.json"))
+    assert context["chain"] == {"site": 1, "seq": 1234, "link_hash": CHAIN_HASH}
+    assert context["evidence_key"] == {"key_id": EXPORT_KEY.key_id, "fingerprint": EXPORT_KEY.fingerprint}

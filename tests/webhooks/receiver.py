@@ -34,11 +34,11 @@ class Receiver:
                     receiver.received.append(Received(time.monotonic(), self.path, dict(self.headers), body))
                     status, delay = receiver.plan.pop(0) if receiver.plan else (200, 0.0)
                 time.sleep(delay)
-                if status == TRICKLE:  # a status line, then one header byte every 0.2 s for 6 s
+                if status == TRICKLE:  # a status line, then one header byte every 0.2 s for 30 s
                     try:
                         self.wfile.write(b"HTTP/1.1 200 OK\r\n")
                         self.wfile.flush()
-                        for _ in range(30):
+                        for _ in range(150):
                             time.sleep(0.2)
                             self.wfile.write(b"x")
                             self.wfile.flush()

@@ -23,6 +23,7 @@ from clickproof.api.routes_activity import build_activity_router
 from clickproof.api.routes_activity_api import build_activity_api_router
 from clickproof.api.routes_admin import build_admin_router
 from clickproof.api.routes_catalog import build_catalog_router
+from clickproof.api.routes_chain import build_chain_router
 from clickproof.api.routes_evidence import build_evidence_router
 from clickproof.api.routes_exports import build_export_router
 from clickproof.api.routes_holds import build_hold_router
@@ -31,6 +32,7 @@ from clickproof.api.routes_schedules import build_schedule_router
 from clickproof.api.routes_sites import build_site_router
 from clickproof.api.routes_webhooks import build_webhook_router
 from clickproof.bootstrap import System
+from clickproof.web.app import install_console
 
 
 def swagger_ui_dir() -> str:
@@ -71,6 +73,7 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
     app.include_router(build_schedule_router(system))
     app.include_router(build_hold_router(system))
     app.include_router(build_evidence_router(system))
+    app.include_router(build_chain_router(system))
     app.include_router(build_activity_router(system))
     app.include_router(build_catalog_router(system))
     app.include_router(build_activity_api_router(system))
@@ -81,6 +84,8 @@ def create_app(system: System, *, background: bool = True) -> FastAPI:
 
     # Interactive API docs from the Swagger UI 5 files (it renders OpenAPI 3.1) shipped in a Python
     # package: no CDN, so the page works on a machine without internet access.
+    install_console(app, system)
+
     app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_dir()), name="swagger-ui")
 
     @app.get("/docs", include_in_schema=False)

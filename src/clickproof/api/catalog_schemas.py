@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clickproof.api.openapi_params import MAX_ID, text
+from clickproof.api.openapi_params import MAX_ID, or_null, text
 
 _NULLABLE_TIME = {"type": ["string", "null"], "description": "ISO 8601, UTC."}
 _TIME = {"type": "string", "description": "ISO 8601, UTC."}
@@ -20,7 +20,7 @@ KEY = {
 
 def nullable(schema: dict[str, Any]) -> dict[str, Any]:
     """An optional field that may also be sent as null, meaning absent."""
-    return {**schema, "type": [schema["type"], "null"]}
+    return or_null(schema)
 
 
 def _closed(properties: dict[str, Any], required: list[str], title: str) -> dict[str, Any]:

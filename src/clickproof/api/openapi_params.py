@@ -94,3 +94,16 @@ def text(max_length: int, description: str = "") -> dict[str, Any]:
         "pattern": "^[^\\x00]*[^\\s\\x00][^\\x00]*$",
         "description": description,
     }
+
+
+def or_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema`, or null: OpenAPI 3.1 (JSON Schema) has no `nullable`. A schema with one type
+    gets `"null"` in its type list (and in its enum); any other (a schema of the seed, one
+    without a type) is kept whole in `anyOf` beside `{"type": "null"}`."""
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        widened = {**schema, "type": [kind, "null"]}
+        if "enum" in schema and None not in schema["enum"]:
+            widened["enum"] = [*schema["enum"], None]
+        return widened
+    return {"anyOf": [schema, {"type": "null"}]}

@@ -72,6 +72,17 @@ def _describe(job: ExportJob) -> dict[str, Any]:
         data["cancelled"] = {"by": job.cancelled_by, "time": format_instant(job.cancelled_time)}
     if job.expired_time is not None:
         data["expired_time"] = format_instant(job.expired_time)
+    if job.delivery is not None:  # the copy to a schedule's delivery.s3_prefix
+        data["delivery_status"] = {
+            "status": job.delivery.status,
+            "attempts": job.delivery.attempts,
+            "message": job.delivery.message,
+            "next_attempt_time": (
+                format_instant(job.delivery.retry_time)
+                if job.delivery.status == "pending" and job.delivery.retry_time is not None
+                else None
+            ),
+        }
     return {
         "id": job.id,
         "job_name": job.job_name,

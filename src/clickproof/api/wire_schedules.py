@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from clickproof.api.contract import EXPORT_REQUEST_SCHEMA, SCHEDULED_JOB_RESPONSE
+from clickproof.api.openapi_params import or_null
 from clickproof.api.wire import job_to_wire
 from clickproof.domain.schedule import WINDOW_KINDS
 from clickproof.domain.timestamps import format_instant
@@ -82,11 +83,10 @@ WINDOW_SCHEMA: dict[str, Any] = {
     "description": "Whole local days before the day of the firing, in the schedule's timezone.",
 }
 DELIVERY_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "nullable": True,
+    "type": ["object", "null"],
     "properties": {
-        "s3_prefix": {"type": "string", "nullable": True},
-        "webhook_endpoint_id": {"type": "string", "nullable": True},
+        "s3_prefix": or_null({"type": "string"}),
+        "webhook_endpoint_id": or_null({"type": "string"}),
     },
 }
 _SCHEDULE_FIELDS: dict[str, Any] = {
@@ -137,8 +137,8 @@ SCHEDULE_SCHEMA: dict[str, Any] = {
         "account": {"type": "integer"},
         "created_by": {"type": "integer"},
         **copy.deepcopy(_SCHEDULE_FIELDS),
-        "next_fire_time": {"type": "string", "format": "date-time", "nullable": True},
-        "last_fire_time": {"type": "string", "format": "date-time", "nullable": True},
+        "next_fire_time": or_null({"type": "string", "format": "date-time"}),
+        "last_fire_time": or_null({"type": "string", "format": "date-time"}),
         "created_time": {"type": "string", "format": "date-time"},
         "updated_time": {"type": "string", "format": "date-time"},
     },
@@ -165,9 +165,10 @@ HISTORY_COLLECTION_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "slot_time": {"type": "string", "format": "date-time"},
                     "fired_time": {"type": "string", "format": "date-time"},
-                    "job_id": {"type": "string", "nullable": True},
-                    "error": {"type": "string", "nullable": True},
-                    "job": {**copy.deepcopy(SCHEDULED_JOB_RESPONSE), "nullable": True},
+                    "job_id": or_null({"type": "string"}),
+                    "error": or_null({"type": "string"}),
+                    # The seed's job schema kept whole (byte for byte), or null.
+                    "job": {"anyOf": [copy.deepcopy(SCHEDULED_JOB_RESPONSE), {"type": "null"}]},
                 },
             },
         },
@@ -179,13 +180,13 @@ HOLD_SCHEMA: dict[str, Any] = {
     "properties": {
         "id": {"type": "string"},
         "site": {"type": "integer"},
-        "job_id": {"type": "string", "nullable": True},
+        "job_id": or_null({"type": "string"}),
         "scope": {"type": "string", "enum": ["job", "site"]},
         "reason": {"type": "string"},
         "created_by": {"type": "string"},
         "created_time": {"type": "string", "format": "date-time"},
-        "released_by": {"type": "string", "nullable": True},
-        "released_time": {"type": "string", "format": "date-time", "nullable": True},
+        "released_by": or_null({"type": "string"}),
+        "released_time": or_null({"type": "string", "format": "date-time"}),
         "active": {"type": "boolean"},
     },
 }

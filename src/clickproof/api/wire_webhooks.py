@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from clickproof.api.openapi_params import or_null
 from clickproof.domain.timestamps import format_instant
 from clickproof.store.webhooks import DeliveryRow, EndpointRow
 
@@ -73,10 +74,10 @@ _ATTEMPT = {
     "properties": {
         "attempt": {"type": "integer"},
         "started_time": {"type": "string", "format": "date-time"},
-        "status_code": {"type": "integer", "nullable": True},
+        "status_code": or_null({"type": "integer"}),
         "latency_ms": {"type": "integer"},
         "succeeded": {"type": "boolean"},
-        "error": {"type": "string", "nullable": True},
+        "error": or_null({"type": "string"}),
         "response_excerpt": {"type": "string", "description": "The first 1 KiB of the answer."},
     },
 }
@@ -92,7 +93,7 @@ ENDPOINT_SCHEMA: dict[str, Any] = {
         "payload_format": {"type": "string", "enum": ["standard", "ironclad"]},
         "legacy_token": {"type": "boolean", "description": "Whether Pactsafe-Webhook-Token is sent."},
         "enabled": {"type": "boolean"},
-        "disabled_reason": {"type": "string", "nullable": True},
+        "disabled_reason": or_null({"type": "string"}),
         "failure_streak": {"type": "integer"},
         "created_time": {"type": "string", "format": "date-time"},
         "updated_time": {"type": "string", "format": "date-time"},
@@ -111,8 +112,8 @@ DELIVERY_SCHEMA: dict[str, Any] = {
         "event_type": {"type": "string"},
         "status": {"type": "string", "enum": ["pending", "sending", "succeeded", "failed"]},
         "attempt": {"type": "integer"},
-        "next_attempt_time": {"type": "string", "format": "date-time", "nullable": True},
-        "request_id": {"type": "string", "nullable": True},
+        "next_attempt_time": or_null({"type": "string", "format": "date-time"}),
+        "request_id": or_null({"type": "string"}),
         "created_time": {"type": "string", "format": "date-time"},
         "updated_time": {"type": "string", "format": "date-time"},
         "attempts": {"type": "array", "items": _ATTEMPT},

@@ -1,4 +1,5 @@
-"""`clickproof import`, `clickproof verify-chain` and `clickproof erase-signer`."""
+"""`clickproof import`, `clickproof verify-chain` (the database's chains, or one chain proof) and
+`clickproof erase-signer`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,14 @@ from typing import Annotated
 
 import typer
 
+from clickproof.cli.verify_proof_command import (
+    PROOF_HELP,
+    ChainHeadOption,
+    KeyFingerprintOption,
+    PublicKeyOption,
+    TsaCertificateOption,
+    verify_proof_command,
+)
 from clickproof.config import load_settings
 
 
@@ -72,9 +81,30 @@ def import_command(
 
 
 def verify_chain_command(
+    proof: Annotated[
+        Path | None,
+        typer.Argument(
+            help=f"{PROOF_HELP} Checked as `clickproof verify-proof` does.", exists=True, dir_okay=False
+        ),
+    ] = None,
     site_id: Annotated[int | None, typer.Option(help="Check one site (default: every site).")] = None,
+    chain_head: ChainHeadOption = None,
+    public_key: PublicKeyOption = None,
+    key_fingerprint: KeyFingerprintOption = None,
+    tsa_certificate: TsaCertificateOption = None,
 ) -> None:
-    """Check the hash chains; name the first broken link and exit 1 if one is broken."""
+    """Check the hash chains of the database; name the first broken link and exit 1 if one is
+    broken. Given a chain proof, check that one activity's link against a chain head instead,
+    offline (exit codes of `clickproof verify-proof`)."""
+    if proof is not None:
+        if site_id is not None:
+            raise typer.BadParameter("a chain proof names its site; --site-id is for the database's chains")
+        verify_proof_command(proof, chain_head, public_key, key_fingerprint, tsa_certificate)
+        return
+    if any(v is not None for v in (chain_head, public_key, key_fingerprint, tsa_certificate)):
+        raise typer.BadParameter(
+            "--chain-head, --public-key, --key-fingerprint and --tsa-certificate need a chain proof"
+        )
     from clickproof.bootstrap import build_system
     from clickproof.store.chain_verify import chained_sites, verify_site
 

@@ -14,7 +14,9 @@ from clickproof.cli.key_commands import keys_app
 from clickproof.cli.schedule_commands import hold_app, schedule_app
 from clickproof.cli.site_commands import site_app
 from clickproof.cli.tenancy_commands import account_app, site_create, token_app
+from clickproof.cli.user_commands import user_app
 from clickproof.cli.verify_command import verify
+from clickproof.cli.verify_proof_command import verify_proof_command
 from clickproof.config import load_settings
 
 app = typer.Typer(
@@ -27,6 +29,7 @@ app.add_typer(site_app, name="site")
 app.add_typer(keys_app, name="keys")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(hold_app, name="hold")
+app.add_typer(user_app, name="user")
 site_app.command("create")(site_create)
 app.command()(verify)
 
@@ -40,6 +43,7 @@ def _private_files() -> None:
 
 app.command("import")(import_command)
 app.command("verify-chain")(verify_chain_command)
+app.command("verify-proof")(verify_proof_command)
 app.command("erase-signer")(erase_signer_command)
 
 
@@ -73,12 +77,15 @@ def serve(
     from clickproof.api.app import create_app
     from clickproof.api.bounded_protocol import bounded_protocol
     from clickproof.bootstrap import build_system
+    from clickproof.process_heap import freeze_startup_objects
 
     _logging()
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     settings = load_settings().model_copy(update=overrides)
     system = build_system(settings)
     application = create_app(system)
+    frozen = freeze_startup_objects()
+    logging.getLogger("clickproof.api").info("serve.startup_objects_frozen count=%d", frozen)
     try:
         uvicorn.run(
             application,
@@ -111,6 +118,7 @@ def worker(
     import threading
 
     from clickproof.bootstrap import build_system
+    from clickproof.process_heap import freeze_startup_objects
 
     _logging()
     settings = load_settings()
@@ -132,6 +140,7 @@ def worker(
         from prometheus_client import start_http_server
 
         start_http_server(metrics_port, addr=settings.host)
+    freeze_startup_objects()
     logging.getLogger("clickproof.jobs").info("worker.started threads=%d", settings.workers)
     try:
         stop.wait()
@@ -150,7 +159,9 @@ def demo(
 ) -> None:
     """Create the demo account, site, contracts and activities; print a working API token last."""
     from clickproof.bootstrap import build_system
-    from clickproof.services.demo_data import seed_demo
+    from clickproof.cli.user_commands import generated_password as demo_password
+    from clickproof.domain.console_roles import Role
+    from clickproof.services.demo_data import DEMO_USER, seed_demo
 
     settings = load_settings()
     system = build_system(settings)
@@ -164,6 +175,15 @@ def demo(
             f"{result.activities_created} activities created "
             f"({system.activities.count(result.site_id)} in all)"
         )
+        password = demo_password()
+        system.console.create_user(
+            account_id=result.account_id,
+            email=DEMO_USER,
+            name="Demo admin",
+            password=password,
+            roles={result.site_id: Role.ADMIN},
+        )
+        typer.echo(f"console: {settings.effective_public_url}/console/  sign in as {DEMO_USER} / {password}")
         typer.echo(result.token)
     finally:
         system.close()

@@ -27,6 +27,7 @@ class JobSource(StrEnum):
 class ExportType(StrEnum):
     ACTIVITIES_CSV = "clickwrap_activities"
     ACTIVITIES_PDFS = "clickwrap_activities_as_pdfs"
+    SESSIONS_PDFS = "clickwrap_sessions_as_pdfs"  # one PDF per session: export/session_pdfs.py
 
 
 ACTIVE_STATUSES = frozenset({JobStatus.PENDING, JobStatus.SCHEDULED, JobStatus.STARTED})
@@ -66,6 +67,16 @@ class ExportFile:
 
 
 @dataclass(frozen=True)
+class PrefixDeliveryState:
+    """The copy of a successful job's files to its schedule's `delivery.s3_prefix`."""
+
+    status: str  # pending, delivered, failed (services/prefix_delivery.py)
+    attempts: int
+    message: str | None
+    retry_time: datetime | None
+
+
+@dataclass(frozen=True)
 class ExportJob:
     id: str
     account_id: int
@@ -93,3 +104,11 @@ class ExportJob:
     expired_time: datetime | None = None
     purged_time: datetime | None = None
     request_id: str | None = None  # X-Request-Id of the request that created the job
+    # Attempts given back by a graceful shutdown (a deploy's SIGTERM): they spend no attempt.
+    handed_back: int = 0
+    delivery: PrefixDeliveryState | None = None
+
+    @property
+    def attempts_spent(self) -> int:
+        """Claims that count against `max_attempts`: every claim but those handed back."""
+        return self.attempt - self.handed_back

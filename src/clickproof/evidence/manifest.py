@@ -63,8 +63,12 @@ def manifest_body(
     version: str,
     generated_time: str,
     key: SigningKey,
+    chain_head: tuple[int, str] | None = None,
 ) -> dict[str, Any]:
-    return {
+    """`chain_head`: (seq, link hash) of the newest link of the site's chain among the activities
+    created before the window's end (store/chain_links.head_before)."""
+    head = {} if chain_head is None else {"chain_head": chain_head_member(*chain_head)}
+    return head | {
         "format": MANIFEST_FORMAT,
         "export_id": export_id,
         "account": account_id,
@@ -95,6 +99,16 @@ def manifest_body(
         "key_id": key.key_id,
         "key_fingerprint": fingerprint_of(key.public_key),
     }
+
+
+CHAIN_HEAD_MEANING = (
+    "the newest link of the site's hash chain among its activities created before window.end: "
+    "every activity of this export is at or before it"
+)
+
+
+def chain_head_member(seq: int, link_hash: str) -> dict[str, Any]:
+    return {"seq": seq, "hash": link_hash, "meaning": CHAIN_HEAD_MEANING}
 
 
 _SAFE_INTEGER = 2**53 - 1  # RFC 8785 numbers are IEEE 754 doubles: beyond this they would round

@@ -51,6 +51,17 @@ class EvidenceContext:
     version: VersionInfo | None
     group_id: int | None
     group_title: str | None
+    # The activity's place in the site's hash chain, as stored with it (docs/adr/0008).
+    chain_seq: int | None = None
+    chain_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class KeyNames:
+    """The evidence key that signs the manifests of the site's exports, by its two names."""
+
+    key_id: str
+    fingerprint: str
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,28 @@ def context_document(context: EvidenceContext) -> dict[str, Any]:
     }
 
 
+def chain_document(context: EvidenceContext, key: KeyNames | None) -> dict[str, Any]:
+    """What the certificate's "Hash chain" section prints, for context.json."""
+    return {
+        "chain": {"site": context.site_id, "seq": context.chain_seq, "link_hash": context.chain_hash},
+        "evidence_key": None if key is None else {"key_id": key.key_id, "fingerprint": key.fingerprint},
+    }
+
+
+def chain_rows(context: EvidenceContext, key: KeyNames | None, export: bool) -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = [
+        (
+            "position",
+            None if context.chain_seq is None else f"link {context.chain_seq} of site {context.site_id}",
+        ),
+        ("link hash", context.chain_hash),
+    ]
+    if key is not None:
+        signs = "this export's manifest" if export else "the site's export manifests"
+        rows += [("evidence key id", key.key_id), ("key fingerprint", key.fingerprint), ("key signs", signs)]
+    return rows
+
+
 def _time(value: datetime | None) -> str | None:
     return None if value is None else format_stored(value)
 
@@ -149,6 +182,7 @@ def build_record(
     *,
     export: ExportScope | None,
     drawable: frozenset[int] | None = None,
+    key: KeyNames | None = None,
 ) -> EvidenceRecord:
     """The record of `activity`; characters outside `drawable` (the fonts' coverage) print as markers."""
 
@@ -164,7 +198,7 @@ def build_record(
     doc = activity_document(activity)
     activity_json = canonical_json(doc)
     fingerprint = sha256_hex(activity_json)
-    context_doc = context_document(context)
+    context_doc = context_document(context) | chain_document(context, key)
     v = context.version
     export_label = export.id if export is not None else "single record (no export)"
     header_left = show(f"{context.site_name} · clickwrap evidence record", 120)
@@ -231,6 +265,7 @@ def build_record(
             },
             {"title": "Custom data", "rows": _family(activity.custom_data)},
             {"title": "Render data", "rows": _family(activity.render_data)},
+            {"title": "Hash chain", "rows": _rows(chain_rows(context, key, export is not None))},
             *(
                 []
                 if export is None

@@ -25,6 +25,7 @@ from clickproof.evidence.verify_zip import Finding, check_zip
 from clickproof.export.zip_parts import pdf_entry_name
 
 _CHUNK = 1024 * 1024
+ACTIVITY_PDFS = "clickwrap_activities_as_pdfs"
 
 EXIT_VERIFIED = 0
 EXIT_NOT_VERIFIED = 1
@@ -217,7 +218,6 @@ def _check_files(verdict: Verdict, body: dict[str, Any], files: dict[str, Path])
         elif name.endswith(".csv"):
             authentic_csvs.append(path)
         if name.endswith(".zip"):
-            zip_names.append(name)
             contents = check_zip(path)
             verdict.problems.extend(contents.problems)
             if len(contents.entries) != entry.get("rows"):
@@ -226,7 +226,9 @@ def _check_files(verdict: Verdict, body: dict[str, Any], files: dict[str, Path])
                         name, f"holds {len(contents.entries)} entries; the manifest says {entry.get('rows')}"
                     )
                 )
-            zip_entries.update(contents.entries)
+            if entry.get("export_type", ACTIVITY_PDFS) == ACTIVITY_PDFS:  # one PDF per CSV row
+                zip_names.append(name)
+                zip_entries.update(contents.entries)
     if zip_entries and zips_readable and len(authentic_csvs) == 1:
         expected = _pdf_names_from_csv(authentic_csvs[0])
         for missing in sorted((expected or set()) - set(zip_entries)):
@@ -286,3 +288,14 @@ def verify_export(
     _check_timestamp(verdict, files, manifest_path, tsa_certificate)
     _check_files(verdict, body, files)
     return verdict
+
+
+def verify_manifest(
+    path: Path, *, trusted: Sequence[TrustedKey] = (), fingerprints: Sequence[str] = ()
+) -> tuple[Verdict, dict[str, Any] | None]:
+    """The manifest alone: its signature, its layout and who signed it (not the files it lists)."""
+    verdict = Verdict()
+    body = _load_manifest(path, verdict)
+    if body is not None:
+        _check_trust(verdict, body, trusted, set(fingerprints))
+    return verdict, body

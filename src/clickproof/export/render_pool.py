@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from functools import partial
 
 from clickproof.domain.activity import Activity
-from clickproof.evidence.record import EvidenceContext, ExportScope, build_record
+from clickproof.evidence.record import EvidenceContext, ExportScope, KeyNames, build_record
 from clickproof.export.pdf_renderer import EvidencePdfRenderer
 from clickproof.process_pool import SpawnPool
 
@@ -27,12 +27,16 @@ _child_renderer: list[EvidencePdfRenderer] = []  # the one renderer of a pool's 
 
 
 def render_pairs(
-    renderer: EvidencePdfRenderer, pairs: Iterable[Pair], scope: ExportScope | None, timestamp: int
+    renderer: EvidencePdfRenderer,
+    pairs: Iterable[Pair],
+    scope: ExportScope | None,
+    timestamp: int,
+    key: KeyNames | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """(activity id, evidence PDF) for each pair, in order, in this thread; `scope` None: not
-    part of an export (the single-record route)."""
+    part of an export (the single-record route); `key`: the site's evidence key, printed."""
     for activity, context in pairs:
-        record = build_record(activity, context, export=scope, drawable=renderer.drawable)
+        record = build_record(activity, context, export=scope, drawable=renderer.drawable, key=key)
         yield activity.id, renderer.render(record, timestamp=timestamp)
 
 
@@ -40,8 +44,10 @@ def _child_start() -> None:
     _child_renderer.append(EvidencePdfRenderer())
 
 
-def _child_render(scope: ExportScope, timestamp: int, pairs: list[Pair]) -> list[tuple[str, bytes]]:
-    return list(render_pairs(_child_renderer[0], pairs, scope, timestamp))
+def _child_render(
+    scope: ExportScope, timestamp: int, key: KeyNames | None, pairs: list[Pair]
+) -> list[tuple[str, bytes]]:
+    return list(render_pairs(_child_renderer[0], pairs, scope, timestamp, key))
 
 
 class RenderPool(SpawnPool):
@@ -49,7 +55,7 @@ class RenderPool(SpawnPool):
         super().__init__(processes, initializer=_child_start)
 
     def render(
-        self, pairs: Iterable[Pair], scope: ExportScope, timestamp: int
+        self, pairs: Iterable[Pair], scope: ExportScope, timestamp: int, key: KeyNames | None = None
     ) -> Iterator[tuple[str, bytes]]:
         """(activity id, evidence PDF) for each pair, in order, rendered in the pool."""
-        return self.map_batches(partial(_child_render, scope, timestamp), pairs, BATCH, IN_FLIGHT)
+        return self.map_batches(partial(_child_render, scope, timestamp, key), pairs, BATCH, IN_FLIGHT)

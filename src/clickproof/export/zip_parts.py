@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, BinaryIO, cast
 
 from clickproof.blobstore.base import BlobStore
+from clickproof.domain.export_job import ExportFile
 from clickproof.domain.object_id import is_object_id
 from clickproof.export.hashing_writer import HashingWriter
 
@@ -128,6 +129,25 @@ class ZipPartWriter:
             stack, self._stack, self._zip = self._stack, None, None
             with suppress(RuntimeError):
                 stack.__exit__(RuntimeError, RuntimeError("aborted"), None)
+
+
+def part_files(
+    parts: list[ZipPart], *, export_type: str, part_name: Callable[[int], str], first_position: int
+) -> list[ExportFile]:
+    """The job's files for the zip parts written, in order: part N (from 1) named part_name(N)."""
+    return [
+        ExportFile(
+            name=part_name(index + 1),
+            export_type=export_type,
+            storage_key=p.storage_key,
+            content_type="application/zip",
+            size=p.size,
+            sha256=p.sha256,
+            rows=p.entries,
+            position=first_position + index,
+        )
+        for index, p in enumerate(parts)
+    ]
 
 
 class _StreamOnly:

@@ -44,7 +44,7 @@ class Sweeper:
         jobs = self.jobs.needing_dispatch(now=now, grace=self.grace)
         for job in jobs:
             if job.status is JobStatus.STARTED:
-                message = f"Attempt {job.attempt} stopped responding; the export will be retried."
+                message = f"Attempt {job.attempts_spent} stopped responding; the export will be retried."
                 if not self.jobs.requeue_expired(job.id, now=now, message=message):
                     continue
             else:

@@ -1,7 +1,9 @@
 """A short-lived, per-process snapshot of each site's catalogue (contracts, versions, groups) for
 the Activity API, so a send needs no catalogue queries. Writes through this process's REST routes
 clear it at once; writes of other processes are seen after at most `ttl` seconds
-(`CLICKPROOF_CATALOG_CACHE_SECONDS`, 0 turns the cache off)."""
+(`CLICKPROOF_CATALOG_CACHE_SECONDS`, 0 turns the cache off). When an entry expires, one request
+loads it again while the others of that site wait for its result, instead of every request that
+arrives meanwhile loading it too."""
 
 from __future__ import annotations
 
@@ -37,24 +39,40 @@ class CatalogCache:
         self.ttl = ttl
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[float, SiteCatalog | None]] = {}
+        self._loading: dict[str, threading.Lock] = {}
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
 
     def get(self, access_id: str) -> SiteCatalog | None:
-        now = time.monotonic()
+        if self.ttl <= 0:
+            return self._load(access_id)
         with self._lock:
-            entry = self._entries.get(access_id)
-        if entry is not None and now - entry[0] < self.ttl:
-            return entry[1]
-        loaded = self._load(access_id)
-        if self.ttl > 0:
+            fresh = self._fresh(access_id)
+            if fresh is not None:
+                return fresh[0]
+            if len(self._loading) > 10_000:
+                self._loading.clear()
+            loading = self._loading.setdefault(access_id, threading.Lock())
+        with loading:  # one load per site at a time; the others then find its result
+            with self._lock:
+                fresh = self._fresh(access_id)
+            if fresh is not None:
+                return fresh[0]
+            now = time.monotonic()
+            loaded = self._load(access_id)
             with self._lock:
                 if len(self._entries) > 10_000:
                     self._entries.clear()
                 self._entries[access_id] = (now, loaded)
-        return loaded
+            return loaded
+
+    def _fresh(self, access_id: str) -> tuple[SiteCatalog | None] | None:
+        entry = self._entries.get(access_id)
+        if entry is not None and time.monotonic() - entry[0] < self.ttl:
+            return (entry[1],)
+        return None
 
     def _load(self, access_id: str) -> SiteCatalog | None:
         return load_site_catalog(self.store, access_id)

@@ -26,7 +26,6 @@ from clickproof.domain.export_job import (
 )
 from clickproof.domain.export_request import parse_export_request
 from clickproof.domain.fields import Family
-from clickproof.domain.job_events import JobEventHub
 from clickproof.domain.object_id import ID_ATTEMPTS, is_object_id, new_object_id
 from clickproof.domain.timestamps import format_instant, utc_now
 from clickproof.errors import (
@@ -34,6 +33,7 @@ from clickproof.errors import (
     ExportFinishedError,
     ExportNotFoundError,
     ExportNotReadyError,
+    ForbiddenError,
     IdsExhaustedError,
     InvalidLinkError,
     RateLimitedError,
@@ -68,7 +68,6 @@ class ExportService:
         auth: TokenAuthenticator,
         dispatch: Callable[[str], None],
         url_ttl_seconds: int,
-        events: JobEventHub | None = None,
         queued_per_site: int = 0,
     ) -> None:
         self.engine = engine
@@ -79,7 +78,6 @@ class ExportService:
         self.auth = auth
         self.dispatch = dispatch
         self.url_ttl_seconds = url_ttl_seconds
-        self.events = events or JobEventHub()
         self.queued_per_site = queued_per_site  # 0: no limit
 
     def create(
@@ -204,7 +202,6 @@ class ExportService:
             )
         cancelled = self.get(site, job_id)
         log.info("export.cancelled job=%s by=%s previous=%s", job.id, by, job.status.value)
-        self.events.export_failed(cancelled)
         return cancelled
 
     def list_jobs(self, site: Site, *, page: int, per_page: int) -> tuple[list[ExportJob], int]:
@@ -221,6 +218,8 @@ class ExportService:
             )
         if job.expired_time is not None:
             raise expired_error(job)
+        if principal.token_id is None:  # a console session downloads through its own pages
+            raise ForbiddenError("signed download links are made for API tokens", code="permission_denied")
         expires = math.floor(time.time()) + self.url_ttl_seconds
         links: dict[str, list[str]] = {}
         for f in job.files:

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import hashlib
 
-from clickproof.domain.timestamps import format_stored
 from clickproof.errors import ActivityNotFoundError, ValidationError
-from clickproof.evidence.pdf_merge import MergePart, merge_evidence
+from clickproof.export.history_pdf import history_pdf, session_file_name, session_title
 from clickproof.export.render_pool import Pair
 from clickproof.export.runner import ExportRunner
 from clickproof.store.evidence import EvidenceStore
@@ -28,15 +27,14 @@ class HistoryRecords:
             raise ActivityNotFoundError(
                 f"no activity of session {session[:60]!r} on this site", field="session_id"
             )
-        name = f"session-{hashlib.sha256(session.encode()).hexdigest()[:24]}.pdf"
-        return name, self._merged(pairs, f"Evidence record of session {session[:80]}")
+        return session_file_name(session), self._merged(site, pairs, session_title(session))
 
     def signer(self, site: Site, signer_id: str) -> tuple[str, bytes]:
         pairs = self._history(site, signer_id=signer_id, session=None)
         if not pairs:
             raise ActivityNotFoundError("no activity of this signer on this site", field="signer_id")
         name = f"signer-{hashlib.sha256(signer_id.encode()).hexdigest()[:24]}.pdf"
-        return name, self._merged(pairs, "Evidence record of a signer's history")
+        return name, self._merged(site, pairs, "Evidence record of a signer's history")
 
     def _history(self, site: Site, *, signer_id: str | None, session: str | None) -> list[Pair]:
         return self.evidence.history(
@@ -47,21 +45,11 @@ class HistoryRecords:
             limit=MAX_RECORD_EVENTS,
         )
 
-    def _merged(self, pairs: list[Pair], title: str) -> bytes:
+    def _merged(self, site: Site, pairs: list[Pair], title: str) -> bytes:
         if len(pairs) > MAX_RECORD_EVENTS:
             raise ValidationError(
                 f"more than {MAX_RECORD_EVENTS} activities: export them instead (POST /v1.1/extract/evidence)",
                 code="too_many_activities",
             )
-        activities = [activity for activity, _context in pairs]
-        timestamp = int(max(a.created_time for a in activities).timestamp())
-        rendered = dict(self.runner.render_here(iter(pairs), None, timestamp))
-        parts = [
-            MergePart(
-                label=f"{n}. {a.event_type} · {format_stored(a.created_time)} · {a.contract_id}",
-                prefix=f"{n:04d}-{a.id}",
-                pdf=rendered[a.id],
-            )
-            for n, a in enumerate(activities, start=1)
-        ]
-        return merge_evidence(parts, title=title)
+        key = self.runner.key_names(site.id)
+        return history_pdf(lambda it, at, k: self.runner.render_here(it, None, at, k), pairs, key, title)

@@ -11,15 +11,14 @@ creates nothing. The job is dispatched after the commit; if that is lost the swe
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from clickproof.domain.export_job import JobSource
-from clickproof.domain.job_events import JobEventHub
+from clickproof.domain.job_events import JobEventHub, SlotFired
 from clickproof.domain.object_id import new_object_id
 from clickproof.domain.schedule import latest_due_slot
 from clickproof.domain.timestamps import format_instant, utc_now
@@ -48,12 +47,9 @@ class ScheduleFiring:
         self.exports = exports
         self.jobs = jobs
         self.tenants = tenants
+        # schedule.fired: in the transaction that claims the slot and creates its job (the
+        # webhook is queued atomically with the job), then after the commit and the dispatch.
         self.events = events
-        # Called in the transaction that claims a slot and creates its job (the schedule.fired
-        # webhook is queued atomically with the job): (conn, schedule, slot, job id, job data).
-        self.in_transaction: list[
-            Callable[[Connection, Schedule, datetime, str, dict[str, Any]], object]
-        ] = []
 
     def fire_due(self, now: datetime | None = None) -> int:
         """Fire every due slot; the number of slots this call fired."""
@@ -107,8 +103,9 @@ class ScheduleFiring:
                     conn, schedule_id=schedule.id, slot=slot, job_id=job_id, error=error, now=now
                 )
                 if job_id is not None and data is not None:
-                    for hook in self.in_transaction:
-                        hook(conn, schedule, slot, job_id, data)
+                    self.events.slot_firing(
+                        conn, SlotFired(schedule.id, schedule.site_id, slot, job_id, data)
+                    )
         except IntegrityError:
             # The slot fired already (its row exists) though next_fire_time still pointed at it:
             # move on without a second job, so the schedule cannot stay stuck on a fired slot.

@@ -45,17 +45,20 @@ class ScheduleService:
         schedules: ScheduleStore,
         exports: ExportService,
         jobs: ExportJobStore,
+        endpoint_exists: Callable[[Site, str], bool],
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.schedules = schedules
         self.exports = exports
         self.jobs = jobs
+        self.endpoint_exists = endpoint_exists  # services/webhooks.py
         self.clock = clock
 
     def create(self, principal: Principal, site: Site, body: object) -> Schedule:
         now = self.clock()
         spec = parse_schedule(body)
         self._check_against_site(site, spec, now)
+        self._check_endpoint(site, spec, None)
         schedule_id = new_object_id()
         self.schedules.create(
             schedule_id=schedule_id,
@@ -85,6 +88,7 @@ class ScheduleService:
         now = self.clock()
         spec = parse_schedule(body, current=current.spec)
         self._check_against_site(site, spec, now)
+        self._check_endpoint(site, spec, current.spec)
         replan = (
             spec.cron != current.spec.cron
             or spec.timezone != current.spec.timezone
@@ -116,6 +120,18 @@ class ScheduleService:
             for f in firings
         ]
         return entries, total
+
+    def _check_endpoint(self, site: Site, spec: ScheduleSpec, current: ScheduleSpec | None) -> None:
+        """A delivery that names a webhook endpoint must name one of the site's. Checked when the
+        id is new or changes: a schedule whose endpoint was deleted since can still be paused."""
+        named = None if spec.delivery is None else spec.delivery.webhook_endpoint_id
+        before = None if current is None or current.delivery is None else current.delivery.webhook_endpoint_id
+        if named is not None and named != before and not self.endpoint_exists(site, named):
+            raise ValidationError(
+                f"delivery.webhook_endpoint_id {named[:40]!r} is not a webhook endpoint of this site",
+                field="delivery.webhook_endpoint_id",
+                code="unknown_webhook_endpoint",
+            )
 
     def _check_against_site(self, site: Site, spec: ScheduleSpec, now: datetime) -> None:
         """The template, with the window of the next slot, must be a request the site accepts."""

@@ -42,7 +42,7 @@ KNOWN_PERMISSIONS = tuple(p.value for p in Permission)
 
 @dataclass(frozen=True)
 class Principal:
-    token_id: int
+    token_id: int | None  # None: a person signed in to the console (services/console_auth.py)
     user_id: int
     account_id: int
     default_site_id: int

@@ -9,7 +9,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,8 +17,9 @@ from sqlalchemy import Connection
 
 from clickproof.domain.activity import Activity
 from clickproof.domain.export_job import ExportJob, JobStatus
+from clickproof.domain.job_events import SlotFired
 from clickproof.domain.object_id import new_object_id
-from clickproof.domain.timestamps import utc_now
+from clickproof.domain.timestamps import parse_stored, utc_now
 from clickproof.domain.webhook_events import (
     EXPORT_FAILED,
     EXPORT_SUCCEEDED,
@@ -122,6 +123,10 @@ class WebhookService:
         if found is None:
             raise WebhookNotFoundError("no webhook endpoint with this id on this site", field="id")
         return found
+
+    def endpoint_exists(self, site: Site, endpoint_id: str) -> bool:
+        """Whether the site has this endpoint (another site's is as absent as a missing one)."""
+        return self.store.endpoint(endpoint_id, account_id=site.account_id, site_id=site.id) is not None
 
     def delete(self, site: Site, endpoint_id: str) -> None:
         self.get(site, endpoint_id)
@@ -235,15 +240,17 @@ class WebhookService:
         data: dict[str, Any],
         *,
         request_id: str | None = None,
+        only_endpoint: str | None = None,
     ) -> int:
         """Queue `event` with `data` (standard envelope) for every enabled endpoint of the site that
-        subscribes to it, in `conn`'s transaction. Returns the deliveries created."""
+        subscribes to it — or, with `only_endpoint`, for that endpoint alone if it does — in
+        `conn`'s transaction. Returns the deliveries created."""
         now = self.clock()
         body = encode(envelope(event, now, data))
         rows = [
             self._row(e, new_delivery_id(now), event, body, now, request_id)
             for e in self.store.enabled_endpoints(conn, site_id)  # afresh: only sends use the cache
-            if event in e.events
+            if event in e.events and (only_endpoint is None or e.id == only_endpoint)
         ]
         self.store.insert_deliveries(conn, rows)
         return len(rows)
@@ -270,8 +277,11 @@ class WebhookService:
                     rows.append(self._row(endpoint, delivery_id, event, body, now, request_id))
         self.store.insert_deliveries(conn, rows)
 
-    def job_finished(self, conn: Connection, job: ExportJob) -> None:
-        """export.succeeded / export.failed, in the transaction that commits the job's final status.
+    # -- events of jobs and schedules: a TransactionalJobEvents listener (domain/job_events.py) ----
+
+    def export_finished(self, conn: Connection, job: ExportJob) -> None:
+        """export.succeeded / export.failed, in the transaction that commits the job's final status;
+        a schedule's job whose delivery names an endpoint goes to that endpoint only.
         A job whose stored record cannot be described still gets its status: the event is skipped."""
         event = EXPORT_SUCCEEDED if job.status is JobStatus.SUCCESS else EXPORT_FAILED
         try:
@@ -280,23 +290,40 @@ class WebhookService:
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
             log.warning("webhooks.undescribable_job job=%s error=%s", job.id, type(exc).__name__)
             return
-        count = self.emit(conn, job.site_id, event, data, request_id=job.request_id)
+        count = self.emit(
+            conn,
+            job.site_id,
+            event,
+            data,
+            request_id=job.request_id,
+            only_endpoint=named_endpoint(job.data),
+        )
         if count:
             log.info("webhooks.queued event=%s job=%s deliveries=%d", event, job.id, count)
 
-    def schedule_fired(
-        self,
-        conn: Connection,
-        *,
-        schedule_id: str,
-        site_id: int,
-        job_id: str,
-        slot: datetime,
-        start: datetime,
-        end: datetime,
-    ) -> int:
-        """schedule.fired: call in the transaction that claims a schedule's slot and creates its job."""
+    def slot_fired(self, conn: Connection, fired: SlotFired) -> None:
+        """schedule.fired, in the transaction that claims the slot and creates its job; to the
+        schedule's named endpoint only, when its delivery names one."""
         data = schedule_fired_data(
-            schedule_id=schedule_id, site_id=site_id, job_id=job_id, slot=slot, start=start, end=end
+            schedule_id=fired.schedule_id,
+            site_id=fired.site_id,
+            job_id=fired.job_id,
+            slot=fired.slot,
+            start=parse_stored(fired.data["start_date"]),
+            end=parse_stored(fired.data["end_date"]),
         )
-        return self.emit(conn, site_id, SCHEDULE_FIRED, data, request_id=current_request_id())
+        self.emit(
+            conn,
+            fired.site_id,
+            SCHEDULE_FIRED,
+            data,
+            request_id=current_request_id(),
+            only_endpoint=named_endpoint(fired.data),
+        )
+
+
+def named_endpoint(job_data: object) -> str | None:
+    """The endpoint a schedule's delivery names for its jobs' events (None: every subscriber)."""
+    delivery = job_data.get("delivery") if isinstance(job_data, Mapping) else None
+    endpoint = delivery.get("webhook_endpoint_id") if isinstance(delivery, Mapping) else None
+    return endpoint if isinstance(endpoint, str) and endpoint else None

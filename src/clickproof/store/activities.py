@@ -61,9 +61,8 @@ class ActivityStore:
     ) -> list[chain.PreparedActivity]:
         heads: dict[int, chain.ChainHead] = {}
         items = list(batch)
-        if not ids_checked:
-            self._refuse_taken_ids(conn, items)
-        rows = chain.append(conn, items, heads)
+        locked = None if ids_checked else self._refuse_taken_ids(conn, items)
+        rows = chain.append(conn, items, heads, locked)
         epochs = {site_id: head.catalog_epoch for site_id, head in heads.items()}
         self.record_fields(conn, ((row.site_id, row.fields) for row in rows), epochs)
         return rows
@@ -111,20 +110,24 @@ class ActivityStore:
                 if site_id in epochs
             )
 
-    def _refuse_taken_ids(self, conn: Connection, items: list[Activity | chain.PreparedActivity]) -> None:
+    def _refuse_taken_ids(
+        self, conn: Connection, items: list[Activity | chain.PreparedActivity]
+    ) -> dict[int, chain.ChainHead]:
         """Under each site's chain lock, before anything is written: a taken id stops the batch.
         SQLite's key would refuse it too; PostgreSQL's partitioned key holds created_time as
-        well, so only this check keeps (site, id) unique there."""
+        well, so only this check keeps (site, id) unique there. Returns the heads it locked."""
         by_site: dict[int, list[str]] = {}
         for item in items:
             activity_id = item.activity_id if isinstance(item, chain.PreparedActivity) else item.id
             by_site.setdefault(item.site_id, []).append(activity_id)
         now = utc_now()
+        locked: dict[int, chain.ChainHead] = {}
         for site_id in sorted(by_site):  # the chain's lock order
-            chain.lock_head(conn, site_id, now)
+            locked[site_id] = chain.lock_head(conn, site_id, now)
             taken = self.existing_ids(conn, site_id, by_site[site_id])
             if taken:
                 raise ActivityIdTakenError(site_id, taken)
+        return locked
 
     def new_key_count(self, site_id: int, family: Family, keys: Iterable[str]) -> tuple[int, int]:
         """(how many of `keys` the site's `family` has not recorded, how many it has): no

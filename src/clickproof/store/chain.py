@@ -12,9 +12,10 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -44,6 +45,28 @@ class ChainHead:
     catalog_epoch: int = 0
 
 
+@cache
+def _head_upsert(dialect: str, with_epoch: bool) -> Any:
+    """The head upsert, built once per dialect (so compiled once, not per transaction)."""
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = dialect_insert(chain_heads).values(
+        site_id=bindparam("site_id"), seq=0, hash=GENESIS, updated_time=bindparam("now")
+    )
+    upsert = statement.on_conflict_do_update(
+        index_elements=[chain_heads.c.site_id], set_={"site_id": statement.excluded.site_id}
+    )
+    if not with_epoch:
+        return upsert.returning(chain_heads.c.seq, chain_heads.c.hash)
+    return upsert.returning(chain_heads.c.seq, chain_heads.c.hash, chain_heads.c.catalog_epoch)
+
+
+_HEAD_UPDATE = (
+    update(chain_heads)
+    .where(chain_heads.c.site_id == bindparam("head_site"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"), updated_time=bindparam("now"))
+)
+
+
 def lock_head(conn: Connection, site_id: int, now: datetime, *, with_epoch: bool = True) -> ChainHead:
     """Create the site's head if new and lock it until the transaction ends.
 
@@ -51,18 +74,10 @@ def lock_head(conn: Connection, site_id: int, now: datetime, *, with_epoch: bool
     `SELECT … FOR UPDATE` would; SQLite takes its database write lock with it. RETURNING gives
     the head as it stands (the update changes nothing). `with_epoch=False`: for the migration
     that chains old rows, which runs before the catalogue epoch exists."""
-    values = {"site_id": site_id, "seq": 0, "hash": GENESIS, "updated_time": now}
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(chain_heads).values(values)
-    upsert = statement.on_conflict_do_update(
-        index_elements=[chain_heads.c.site_id], set_={"site_id": statement.excluded.site_id}
-    )
+    params = {"site_id": site_id, "now": now}
+    row = conn.execute(_head_upsert(conn.dialect.name, with_epoch), params).one()
     if not with_epoch:
-        old = conn.execute(upsert.returning(chain_heads.c.seq, chain_heads.c.hash)).one()
-        return ChainHead(site_id, int(old.seq), str(old.hash))
-    row = conn.execute(
-        upsert.returning(chain_heads.c.seq, chain_heads.c.hash, chain_heads.c.catalog_epoch)
-    ).one()
+        return ChainHead(site_id, int(row.seq), str(row.hash))
     return ChainHead(site_id, int(row.seq), str(row.hash), int(row.catalog_epoch))
 
 
@@ -245,9 +260,11 @@ def append(
     conn: Connection,
     batch: Iterable[Activity | PreparedActivity],
     heads: dict[int, ChainHead] | None = None,
+    locked: dict[int, ChainHead] | None = None,
 ) -> list[PreparedActivity]:
     """Append activities to their sites' chains in this transaction; returns them prepared.
-    `heads`, when given, receives each site's head as locked (before the append)."""
+    `heads`, when given, receives each site's head as locked (before the append); `locked`: heads
+    this transaction has locked already (lock_head), not locked again."""
     dialect = conn.dialect.name
     by_site: dict[int, list[PreparedActivity]] = {}
     for item in batch:
@@ -256,7 +273,7 @@ def append(
     now = utc_now()
     stored: list[PreparedActivity] = []
     for site_id in sorted(by_site):  # a fixed lock order: two multi-site writers never deadlock
-        head = lock_head(conn, site_id, now)
+        head = locked[site_id] if locked is not None and site_id in locked else lock_head(conn, site_id, now)
         if heads is not None:
             heads[site_id] = head
         seq, prev = head.seq, head.hash
@@ -268,11 +285,7 @@ def append(
             rows.append(row)
         ensure_month_partitions(conn, (p.created_time for p in by_site[site_id]))
         insert_rows(conn, rows)
-        conn.execute(
-            update(chain_heads)
-            .where(chain_heads.c.site_id == site_id)
-            .values(seq=seq, hash=prev, updated_time=now)
-        )
+        conn.execute(_HEAD_UPDATE, {"head_site": site_id, "new_seq": seq, "new_hash": prev, "now": now})
         stored.extend(by_site[site_id])
     return stored
 

@@ -94,6 +94,8 @@ def _evidence(row: Any) -> tuple[Activity, EvidenceContext]:
         ),
         group_id=m["group_id"],
         group_title=m["group_title"],
+        chain_seq=m["chain_seq"],
+        chain_hash=m["chain_hash"],
     )
     return activity, context
 
@@ -115,10 +117,11 @@ class EvidenceStore:
         return None if row is None else _evidence(row)
 
     def history(
-        self, *, account_id: int, site_id: int, signer_id: str | None, session: str | None, limit: int
+        self, *, account_id: int, site_id: int, signer_id: str | None, session: str | None, limit: int | None
     ) -> list[tuple[Activity, EvidenceContext]]:
         """A signer's activities, or a session's, or a signer's in one session, in the order they
-        were recorded; at most `limit` + 1, so that the caller can tell that there are more."""
+        were recorded; at most `limit` + 1, so that the caller can tell that there are more
+        (`limit` None: all)."""
         assert signer_id is not None or session is not None
         where = and_(
             activities.c.account_id == account_id,
@@ -129,8 +132,44 @@ class EvidenceStore:
         statement = _joined(where).order_by(
             activities.c.created_time, activities.c.chain_seq, activities.c.id
         )
+        if limit is not None:
+            statement = statement.limit(limit + 1)
         with self.engine.connect() as conn:
-            return [_evidence(row) for row in conn.execute(statement.limit(limit + 1))]
+            return [_evidence(row) for row in conn.execute(statement)]
+
+    def sessions(
+        self,
+        *,
+        account_id: int,
+        site_id: int,
+        start: datetime,
+        end: datetime,
+        filter_node: Node | None,
+    ) -> Iterator[str]:
+        """The sessions of the activities an export selects, each once, in the order of their
+        UTF-8 bytes on both databases (PostgreSQL's "C" collation; SQLite's BINARY)."""
+        dialect = self.engine.dialect.name
+        session = activities.c.session.collate("C") if dialect == "postgresql" else activities.c.session
+        statement = (
+            select(session.label("session"))
+            .where(
+                activities.c.account_id == account_id,
+                activities.c.site_id == site_id,
+                activities.c.created_time >= start,
+                activities.c.created_time < end,
+                activities.c.session.is_not(None),
+                compile_filter(filter_node, dialect),
+            )
+            .distinct()
+            .order_by(session)
+        )
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=EVIDENCE_BATCH_ROWS).execute(
+                statement
+            )
+            for partition in result.partitions():
+                for row in partition:
+                    yield str(row.session)
 
     def stream(
         self,

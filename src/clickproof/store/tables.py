@@ -61,7 +61,30 @@ users = Table(
     Column("email", String(320), nullable=False),
     Column("name", String(200), nullable=False),
     Column("created_time", UtcDateTime, nullable=False),
+    # Argon2id (PHC string) for console sign-in; null: the user cannot sign in to the console.
+    Column("password_hash", String(200), nullable=True),
     UniqueConstraint("account_id", "email"),
+)
+
+# A console user's role on one site: viewer, exporter or admin (web/roles.py).
+user_site_roles = Table(
+    "user_site_roles",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), primary_key=True),
+    Column("role", String(16), nullable=False),
+)
+
+# Server-side console sessions; the cookie holds a secret whose SHA-256 is `id_hash`.
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_time", UtcDateTime, nullable=False),
+    Column("last_seen_time", UtcDateTime, nullable=False),
+    Index("ix_console_sessions_user", "user_id"),
 )
 
 api_tokens = Table(
@@ -213,6 +236,22 @@ chain_heads = Table(
     Column("catalog_epoch", Integer, nullable=False, server_default="0"),
 )
 
+# RFC 3161 timestamps of chain heads (jobs/chain_head_stamper.py): `statement` is the exact text the
+# authority's answer (`token`, base64 of the DER TimeStampResp) vouches for.
+chain_head_timestamps = Table(
+    "chain_head_timestamps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("statement", Text, nullable=False),
+    Column("token", Text, nullable=False),
+    Column("stamped_time", UtcDateTime, nullable=False),
+    Column("created_time", UtcDateTime, nullable=False),
+    UniqueConstraint("site_id", "seq"),
+)
+
 # Signer erasures (privacy requests): who asked, when, why, and how many activities lost their PII.
 erasures = Table(
     "erasures",
@@ -306,8 +345,17 @@ export_jobs = Table(
     Column("purged_time", UtcDateTime, nullable=True),
     # The X-Request-Id of the request that created the job; the worker's log lines carry it.
     Column("request_id", String(128), nullable=True),
+    # Attempts handed back by a graceful shutdown: `attempt` counts claims, these spend no attempt.
+    Column("handed_back", Integer, nullable=False, server_default="0"),
+    # The copy of a successful job's files to its schedule's delivery.s3_prefix (pending,
+    # delivered, failed), its attempts, next try (or the lease of the running one), last outcome.
+    Column("delivery_status", String(16), nullable=True),
+    Column("delivery_attempts", Integer, nullable=False, server_default="0"),
+    Column("delivery_retry_time", UtcDateTime, nullable=True),
+    Column("delivery_message", Text, nullable=True),
     Index("ix_export_jobs_site_created", "site_id", "created_time"),
     Index("ix_export_jobs_status", "status", "updated_time"),
+    Index("ix_export_jobs_delivery_due", "delivery_status", "delivery_retry_time"),
 )
 
 export_files = Table(

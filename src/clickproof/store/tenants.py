@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, exists, func, insert, literal, literal_column, select, update
 
 from clickproof.store.tables import accounts, api_tokens, sites, users
 
@@ -206,3 +206,55 @@ class TenantStore:
             expires_time=row.expires_time,
             revoked_time=row.revoked_time,
         )
+
+    def set_max_export_days(self, site_id: int, days: int) -> None:
+        """The longest window one export of the site may cover."""
+        with self.engine.begin() as conn:
+            conn.execute(update(sites).where(sites.c.id == site_id).values(max_export_days=days))
+
+    def site_tokens(self, account_id: int, site_id: int, *, limit: int, offset: int) -> list[TokenListing]:
+        """The account's tokens that may act on the site, newest first, one page."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(api_tokens, users.c.email)
+                .join(users, users.c.id == api_tokens.c.user_id)
+                .where(api_tokens.c.account_id == account_id, _token_has_site(conn, site_id))
+                .order_by(api_tokens.c.id.desc())
+                .limit(limit)
+                .offset(offset)
+            ).all()
+        return [
+            TokenListing(
+                public_id=row.public_id,
+                label=row.label,
+                email=row.email,
+                site_ids=tuple(int(s) for s in row.site_ids),
+                permissions=tuple(sorted(row.permissions)),
+                created_time=row.created_time,
+                expires_time=row.expires_time,
+                revoked_time=row.revoked_time,
+            )
+            for row in rows
+        ]
+
+
+@dataclass(frozen=True)
+class TokenListing:
+    """A token as its site's administrators see it: everything but its secret's hash."""
+
+    public_id: str
+    label: str
+    email: str  # the user the token acts as
+    site_ids: tuple[int, ...]
+    permissions: tuple[str, ...]
+    created_time: datetime
+    expires_time: datetime | None
+    revoked_time: datetime | None
+
+
+def _token_has_site(conn: Connection, site_id: int) -> Any:
+    """`site_id` is one of the token's sites (a JSON array: jsonb containment, or json_each)."""
+    if conn.dialect.name == "postgresql":
+        return api_tokens.c.site_ids.op("@>")(func.to_jsonb(literal(site_id)))
+    members = func.json_each(api_tokens.c.site_ids).table_valued("value")
+    return exists(select(literal_column("1")).select_from(members).where(members.c.value == site_id))

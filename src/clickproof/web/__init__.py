@@ -1,0 +1,1 @@
+"""The evidence console: server-rendered pages for the people who pull evidence (docs/console.md)."""
