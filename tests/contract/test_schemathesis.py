@@ -48,8 +48,12 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
     server = Server(home, database_url, CLICKPROOF_WORKERS="1", CLICKPROOF_PDF_PROCESSES="0")
     try:
         started = time.monotonic()
+        # One worker thread: CPython 3.11 before 3.11.8 keeps the AST constructor's recursion
+        # count per interpreter, so two threads building ASTs at once (hypothesis does, for
+        # its lambdas) can end in `SystemError: AST constructor recursion depth mismatch`
+        # (python/cpython#106905), a fault of the generator and not an answer of the service.
         result = run_schemathesis(
-            server, token, "--phases", "examples,fuzzing", "--workers", "2", timeout=840
+            server, token, "--phases", "examples,fuzzing", "--workers", "1", timeout=840
         )
         elapsed = time.monotonic() - started
     finally:
