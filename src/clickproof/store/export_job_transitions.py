@@ -28,6 +28,20 @@ class ExportJobTransitions:
         self.events.export_finishing(conn, job)
         return job
 
+    def _update_attempt(self, job_id: str, attempt: int, values: dict[str, Any]) -> bool:
+        """Set `values` on the job while `attempt` still holds it (started); False when it lost it."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(export_jobs)
+                .where(
+                    export_jobs.c.id == job_id,
+                    export_jobs.c.attempt == attempt,
+                    export_jobs.c.status == JobStatus.STARTED.value,
+                )
+                .values(**values)
+            )
+            return result.rowcount == 1
+
     def claim(
         self,
         job_id: str,
@@ -111,17 +125,7 @@ class ExportJobTransitions:
         }
         if message is not None:
             values["message"] = message
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(export_jobs)
-                .where(
-                    export_jobs.c.id == job_id,
-                    export_jobs.c.attempt == attempt,
-                    export_jobs.c.status == JobStatus.STARTED.value,
-                )
-                .values(**values)
-            )
-            return result.rowcount == 1
+        return self._update_attempt(job_id, attempt, values)
 
     def succeed(
         self,
@@ -238,17 +242,7 @@ class ExportJobTransitions:
         }
         if handed_back:
             values["handed_back"] = export_jobs.c.handed_back + 1
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(export_jobs)
-                .where(
-                    export_jobs.c.id == job_id,
-                    export_jobs.c.attempt == attempt,
-                    export_jobs.c.status == JobStatus.STARTED.value,
-                )
-                .values(**values)
-            )
-            return result.rowcount == 1
+        return self._update_attempt(job_id, attempt, values)
 
     def requeue_expired(self, job_id: str, *, now: datetime, message: str) -> bool:
         """started with an expired lease → scheduled: its worker died or hung."""
