@@ -167,6 +167,7 @@ def build_system(settings: Settings, *, run_migrations: bool = True) -> System:
             postgres_csv=settings.postgres_csv,
             pdf_chunk_rows=settings.pdf_chunk_rows,
             render_processes=settings.pdf_render_processes,
+            pdf_seal=settings.pdf_seal,
             retry_base_seconds=settings.retry_base_seconds,
             tsa_url=settings.tsa_url,
             tsa_certificate=settings.tsa_certificate.read_bytes() if settings.tsa_certificate else None,

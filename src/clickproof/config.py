@@ -115,6 +115,13 @@ class Settings(BaseSettings):
             "are 2 or more, else 0 (render in the worker thread)."
         ),
     )
+    pdf_seal: bool = Field(
+        default=True,
+        description=(
+            "Seal every evidence PDF (PAdES B-B) with the site's evidence key and its self-issued "
+            "certificate, so one PDF verifies on its own (`clickproof verify-pdf`)."
+        ),
+    )
     postgres_csv: Literal["arrow", "copy"] = Field(
         default="arrow",
         description=(

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clickproof.evidence.canonical_json import canonical_json, sha256_hex
+from clickproof.evidence.pdf_seal import PdfSealer
 from clickproof.evidence.record import activity_document, build_record
 from clickproof.export.pdf_renderer import EvidencePdfRenderer
 from tests.evidence_fixtures import (
@@ -34,7 +35,7 @@ TIMESTAMP = int(T0.timestamp())
 RENDERER = EvidencePdfRenderer()
 
 
-def render(**changes: object) -> bytes:
+def render(sealer: PdfSealer | None = None, **changes: object) -> bytes:
     record = build_record(
         fixed_activity(**changes),
         fixed_context(),
@@ -42,7 +43,7 @@ def render(**changes: object) -> bytes:
         drawable=RENDERER.drawable,
         key=EXPORT_KEY,
     )
-    return RENDERER.render(record, timestamp=TIMESTAMP)
+    return RENDERER.render(record, timestamp=TIMESTAMP, sealer=sealer)
 
 
 def page_texts(pdf: bytes) -> list[str]:

@@ -12,7 +12,6 @@ from clickproof.api.openapi_params import MAX_ID, SITE_QUERY, path_int, path_tex
 from clickproof.api.params import int_param, site_id_path_param
 from clickproof.bootstrap import System
 from clickproof.errors import NotFoundError
-from clickproof.evidence.published_keys import published_keys_document
 from clickproof.evidence.signing import ALGORITHM, fingerprint_of
 from clickproof.services.evidence_records import EvidenceRecords
 from clickproof.services.history_records import MAX_RECORD_EVENTS, HistoryRecords
@@ -65,12 +64,7 @@ def build_evidence_router(system: System) -> APIRouter:
         }
 
     def _published(site: Site) -> dict[str, Any]:
-        return published_keys_document(
-            account_id=site.account_id,
-            site_id=site.id,
-            access_id=site.access_id,
-            keys=system.keys.published(site.id),
-        )
+        return system.keys.published_document(site)
 
     @router.get(
         "/evidence-keys/{access_id}",

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from clickproof.config import load_settings
-from clickproof.evidence.published_keys import published_keys_document
 from clickproof.evidence.signing import fingerprint_of
 
 keys_app = typer.Typer(help="A site's manifest-signing keys.", no_args_is_help=True)
@@ -27,12 +26,7 @@ def list_command(site_id: SiteOption) -> None:
         if site is None:
             typer.echo(f"no site {site_id}", err=True)
             raise typer.Exit(1)
-        document = published_keys_document(
-            account_id=site.account_id,
-            site_id=site.id,
-            access_id=site.access_id,
-            keys=system.keys.published(site.id),
-        )
+        document = system.keys.published_document(site)
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
     finally:
         system.close()

@@ -16,6 +16,7 @@ from clickproof.cli.site_commands import site_app
 from clickproof.cli.tenancy_commands import account_app, site_create, token_app
 from clickproof.cli.user_commands import user_app
 from clickproof.cli.verify_command import verify
+from clickproof.cli.verify_pdf_command import verify_pdf_command
 from clickproof.cli.verify_proof_command import verify_proof_command
 from clickproof.config import load_settings
 
@@ -44,6 +45,7 @@ def _private_files() -> None:
 app.command("import")(import_command)
 app.command("verify-chain")(verify_chain_command)
 app.command("verify-proof")(verify_proof_command)
+app.command("verify-pdf")(verify_pdf_command)
 app.command("erase-signer")(erase_signer_command)
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import pikepdf
 
+from clickproof.evidence.pdf_seal import FIELD_NAME, SEAL_REASON, SUB_FILTER, PdfSealer
+
 
 @dataclass(frozen=True)
 class MergePart:
@@ -23,7 +25,7 @@ class MergePart:
     pdf: bytes
 
 
-def merge_evidence(parts: Sequence[MergePart], *, title: str) -> bytes:
+def merge_evidence(parts: Sequence[MergePart], *, title: str, sealer: PdfSealer | None = None) -> bytes:
     if not parts:
         raise ValueError("nothing to merge")
     merged = pikepdf.Pdf.new()
@@ -54,6 +56,40 @@ def merge_evidence(parts: Sequence[MergePart], *, title: str) -> bytes:
     merged.docinfo = info
     with merged.open_metadata(set_pikepdf_as_editor=False) as metadata:  # XMP and Info stay one title
         metadata["dc:title"] = title
+    if sealer is not None:
+        _add_seal_field(merged, sealer, info.get("/ModDate", pikepdf.String("")))
     out = io.BytesIO()
     merged.save(out, deterministic_id=True, compress_streams=True)
-    return out.getvalue()
+    return out.getvalue() if sealer is None else sealer.seal(out.getvalue())
+
+
+def _add_seal_field(pdf: pikepdf.Pdf, sealer: PdfSealer, date: object) -> None:
+    """The seal's placeholders, as the renderer writes them (export/pdf_renderer.seal_dictionary):
+    an invisible, printed and locked signature widget on the first page."""
+    signature = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Sig,
+            Filter=pikepdf.Name("/Adobe.PPKLite"),
+            SubFilter=pikepdf.Name("/" + SUB_FILTER),
+            ByteRange=pikepdf.Array([0, 1_000_000_000, 1_000_000_000, 1_000_000_000]),
+            Contents=pikepdf.String(bytes(sealer.contents_length)),
+            M=date,
+            Name=pikepdf.String(sealer.signer_name),
+            Reason=pikepdf.String(SEAL_REASON),
+        )
+    )
+    first = pdf.pages[0]
+    widget = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Widget,
+            FT=pikepdf.Name.Sig,
+            T=pikepdf.String(FIELD_NAME),
+            V=signature,
+            F=132,
+            Rect=pikepdf.Array([0, 0, 0, 0]),
+            P=first.obj,
+        )
+    )
+    first.obj.Annots = pikepdf.Array([widget])
+    pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([widget]), SigFlags=3)

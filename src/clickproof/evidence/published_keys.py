@@ -17,9 +17,14 @@ KEYS_FORMAT = "clickproof-evidence-keys/1"
 
 
 def published_keys_document(
-    *, account_id: int, site_id: int, access_id: str, keys: Sequence[PublishedKey]
+    *,
+    account_id: int,
+    site_id: int,
+    access_id: str,
+    keys: Sequence[PublishedKey],
+    seal_certificate_pem: str | None = None,
 ) -> dict[str, Any]:
-    return {
+    document: dict[str, Any] = {
         "format": KEYS_FORMAT,
         "account": account_id,
         "site": site_id,
@@ -38,3 +43,6 @@ def published_keys_document(
             for key in keys
         ],
     }
+    if seal_certificate_pem is not None:  # the current key's, as sealed PDFs embed it
+        document["seal_certificate_pem"] = seal_certificate_pem
+    return document

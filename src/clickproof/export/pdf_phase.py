@@ -18,7 +18,7 @@ from clickproof.domain.export_job import ExportFile, ExportJob, ExportType
 from clickproof.domain.fields import STANDARD_BY_NAME
 from clickproof.domain.timestamps import parse_stored
 from clickproof.evidence.record import ExportScope, KeyNames
-from clickproof.evidence.signing import fingerprint_of
+from clickproof.evidence.signing import SigningKey, fingerprint_of
 from clickproof.export.attempt import LeaseLostError
 from clickproof.export.attempt_progress import AttemptProgress
 from clickproof.export.chunked_csv import ChunkedCsvExport
@@ -75,15 +75,25 @@ class PdfPhase:
         key = self.keys.for_site(site_id)
         return KeyNames(key.key_id, fingerprint_of(key.public_key))
 
+    def seal_key(self, site_id: int) -> SigningKey | None:
+        """The key that seals the site's evidence PDFs (its evidence key); None: PDFs unsealed
+        (CLICKPROOF_PDF_SEAL=false)."""
+        return self.keys.for_site(site_id) if self.settings.pdf_seal else None
+
     def render_here(
-        self, pairs: Iterator[Pair], scope: ExportScope | None, timestamp: int, key: KeyNames | None = None
+        self,
+        pairs: Iterator[Pair],
+        scope: ExportScope | None,
+        timestamp: int,
+        key: KeyNames | None = None,
+        seal: SigningKey | None = None,
     ) -> Iterator[tuple[str, bytes]]:
         """(activity id, evidence PDF) for each pair, in this thread, with this process's one
         renderer (export workers and the single-record route share it)."""
         renderer = self.renderer()
         for pair in pairs:
             with self._render_lock:
-                rendered = next(render_pairs(renderer, (pair,), scope, timestamp, key))
+                rendered = next(render_pairs(renderer, (pair,), scope, timestamp, key, seal))
             yield rendered
 
     def _pdf_scope(self, job: ExportJob) -> ExportScope:
@@ -109,6 +119,7 @@ class PdfPhase:
         timestamp = document_timestamp(job)
         scope = self._pdf_scope(job)
         key = self.key_names(job.site_id)
+        seal = self.seal_key(job.site_id)
         pairs = iter(
             self.evidence.stream(
                 account_id=job.account_id,
@@ -122,9 +133,9 @@ class PdfPhase:
         )
         pool = self.render_pool
         if pool is not None and (pool.started or expected > IN_THREAD_PDFS):
-            rendered = pool.render(pairs, scope, timestamp, key)
+            rendered = pool.render(pairs, scope, timestamp, key, seal)
         else:  # a small export never waits for child processes to start
-            rendered = self.render_here(pairs, scope, timestamp, key)
+            rendered = self.render_here(pairs, scope, timestamp, key, seal)
         done = 0
         for activity_id, pdf in rendered:
             writer.add(pdf_entry_name(activity_id), pdf)

@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape
 import pikepdf
 
 from clickproof import __version__
+from clickproof.evidence.pdf_seal import FIELD_NAME, PLACEHOLDER_RANGE, SEAL_REASON, SUB_FILTER, PdfSealer
 from clickproof.evidence.record import EvidenceRecord
 from clickproof.export.bounded_cache import BoundedCache
 from clickproof.export.certificate_layout import (
@@ -84,21 +85,24 @@ class EvidencePdfRenderer:
         # Pass to build_record: characters outside it are printed as ⟨U+XXXX⟩ markers.
         self.drawable = drawable_codes(FONTS)
 
-    def render(self, record: EvidenceRecord, *, timestamp: int) -> bytes:
+    def render(self, record: EvidenceRecord, *, timestamp: int, sealer: PdfSealer | None = None) -> bytes:
         """The evidence PDF: certificate page(s), then the accepted text (none for an activity
-        about no contract). Same inputs, same bytes."""
+        about no contract); with `sealer`, sealed by its key (evidence/pdf_seal.py). Same inputs,
+        same bytes."""
         text_pages = None if record.contract_text is None else self._text_pages(record, timestamp)
         laid = self.layout.layout(record.certificate)
         writer = PdfWriter()
         catalog, pages = writer.reserve(), writer.reserve()
+        seal_field = writer.reserve() if sealer is not None else None
         resources = writer.add(self._resources(writer, laid))
         kids: list[int] = []
         for content in laid.pages:
             stream = writer.add_stream(b"", content)
+            annotations = b"/Annots[%d 0 R]" % seal_field if seal_field is not None and not kids else b""
             kids.append(
                 writer.add(
-                    b"<</Type/Page/Parent %d 0 R/MediaBox[0 0 %.3f %.3f]/Resources %d 0 R/Contents %d 0 R>>"
-                    % (pages, PAGE_WIDTH, PAGE_HEIGHT, resources, stream)
+                    b"<</Type/Page/Parent %d 0 R/MediaBox[0 0 %.3f %.3f]/Resources %d 0 R/Contents %d 0 R%s>>"
+                    % (pages, PAGE_WIDTH, PAGE_HEIGHT, resources, stream, annotations)
                 )
             )
         if text_pages is not None:
@@ -125,14 +129,21 @@ class EvidencePdfRenderer:
         )
         names = b" ".join(b"%s %d 0 R" % (pdf_text(name), number) for name, number in files)
         refs = b" ".join(b"%d 0 R" % number for _, number in files)
+        form = b""
+        if sealer is not None and seal_field is not None:
+            signature = writer.add(seal_dictionary(sealer, pdf_date))
+            writer.set(seal_field, seal_widget(signature, kids[0]))
+            form = b"/AcroForm<</Fields[%d 0 R]/SigFlags 3>>" % seal_field
         writer.set(
             catalog,
             b"<</Type/Catalog/Pages %d 0 R/Metadata %d 0 R/Lang (en)"
             b"/OutputIntents[<</Type/OutputIntent/S/GTS_PDFA1/OutputConditionIdentifier (sRGB)"
             b"/Info (sRGB IEC61966-2.1)/DestOutputProfile %d 0 R>>]"
-            b"/Names<</EmbeddedFiles<</Names[%s]>>>>/AF[%s]>>" % (pages, metadata, profile, names, refs),
+            b"/Names<</EmbeddedFiles<</Names[%s]>>>>/AF[%s]%s>>"
+            % (pages, metadata, profile, names, refs, form),
         )
-        return writer.to_bytes(root=catalog, info=info)
+        pdf = writer.to_bytes(root=catalog, info=info)
+        return pdf if sealer is None else sealer.seal(pdf)
 
     def _resources(self, writer: PdfWriter, laid: LaidOut) -> bytes:
         fonts = b"".join(
@@ -179,6 +190,30 @@ class EvidencePdfRenderer:
         )
         self.text_renders += 1
         return self._texts.put(key, ObjectTemplate.pages(rendered))
+
+
+def seal_dictionary(sealer: PdfSealer, pdf_date: bytes) -> bytes:
+    """The signature dictionary with the sealer's placeholders; `/M` is the document's date."""
+    return (
+        b"<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/%s/ByteRange%s/Contents%s/M(%s)/Name %s/Reason %s>>"
+        % (
+            SUB_FILTER.encode(),
+            PLACEHOLDER_RANGE,
+            sealer.placeholder_contents(),
+            pdf_date,
+            pdf_text(sealer.signer_name),
+            pdf_text(SEAL_REASON),
+        )
+    )
+
+
+def seal_widget(signature: int, page: int) -> bytes:
+    """The seal's field and its widget in one: invisible (no area), printed and locked (PDF/A)."""
+    return b"<</Type/Annot/Subtype/Widget/FT/Sig/T %s/V %d 0 R/F 132/Rect[0 0 0 0]/P %d 0 R>>" % (
+        pdf_text(FIELD_NAME),
+        signature,
+        page,
+    )
 
 
 def _font_objects(font: EmbeddedFont, gids: list[int]) -> tuple[bytes, bytes, bytes, bytes, bytes]:

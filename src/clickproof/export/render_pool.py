@@ -14,7 +14,9 @@ from collections.abc import Iterable, Iterator
 from functools import partial
 
 from clickproof.domain.activity import Activity
+from clickproof.evidence.pdf_seal import sealer_for
 from clickproof.evidence.record import EvidenceContext, ExportScope, KeyNames, build_record
+from clickproof.evidence.signing import SigningKey
 from clickproof.export.pdf_renderer import EvidencePdfRenderer
 from clickproof.process_pool import SpawnPool
 
@@ -32,12 +34,15 @@ def render_pairs(
     scope: ExportScope | None,
     timestamp: int,
     key: KeyNames | None = None,
+    seal: SigningKey | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """(activity id, evidence PDF) for each pair, in order, in this thread; `scope` None: not
-    part of an export (the single-record route); `key`: the site's evidence key, printed."""
+    part of an export (the single-record route); `key`: the site's evidence key, printed;
+    `seal`: that key, to seal each PDF with (None: unsealed)."""
+    sealer = None if seal is None else sealer_for(seal)
     for activity, context in pairs:
         record = build_record(activity, context, export=scope, drawable=renderer.drawable, key=key)
-        yield activity.id, renderer.render(record, timestamp=timestamp)
+        yield activity.id, renderer.render(record, timestamp=timestamp, sealer=sealer)
 
 
 def _child_start() -> None:
@@ -45,9 +50,9 @@ def _child_start() -> None:
 
 
 def _child_render(
-    scope: ExportScope, timestamp: int, key: KeyNames | None, pairs: list[Pair]
+    scope: ExportScope, timestamp: int, key: KeyNames | None, seal: SigningKey | None, pairs: list[Pair]
 ) -> list[tuple[str, bytes]]:
-    return list(render_pairs(_child_renderer[0], pairs, scope, timestamp, key))
+    return list(render_pairs(_child_renderer[0], pairs, scope, timestamp, key, seal))
 
 
 class RenderPool(SpawnPool):
@@ -55,7 +60,13 @@ class RenderPool(SpawnPool):
         super().__init__(processes, initializer=_child_start)
 
     def render(
-        self, pairs: Iterable[Pair], scope: ExportScope, timestamp: int, key: KeyNames | None = None
+        self,
+        pairs: Iterable[Pair],
+        scope: ExportScope,
+        timestamp: int,
+        key: KeyNames | None = None,
+        seal: SigningKey | None = None,
     ) -> Iterator[tuple[str, bytes]]:
-        """(activity id, evidence PDF) for each pair, in order, rendered in the pool."""
-        return self.map_batches(partial(_child_render, scope, timestamp, key), pairs, BATCH, IN_FLIGHT)
+        """(activity id, evidence PDF) for each pair, in order, rendered in the pool (`seal`
+        travels to the child processes with each batch, over their pipes)."""
+        return self.map_batches(partial(_child_render, scope, timestamp, key, seal), pairs, BATCH, IN_FLIGHT)

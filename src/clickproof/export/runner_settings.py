@@ -18,6 +18,7 @@ class RunnerSettings:
     postgres_csv: str = "arrow"  # or "copy" (config.Settings.postgres_csv)
     pdf_chunk_rows: int = 1_000
     render_processes: int = 0  # evidence PDFs rendered in this many child processes; 0: in the thread
+    pdf_seal: bool = True  # evidence PDFs sealed (PAdES) by the site's evidence key
     retry_base_seconds: float = 4.0  # domain/retry_backoff
     tsa_url: str | None = None  # RFC 3161 timestamp authority for manifests; None: no timestamps
     tsa_certificate: bytes | None = None

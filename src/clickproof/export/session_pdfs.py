@@ -30,7 +30,7 @@ def export_session_pdfs(
     databases). Activities without a session are in no session PDF. No event limit: the route's
     limit of 500 bounds a request, not a background export."""
     data = job.data
-    key = runner.key_names(job.site_id)
+    key, seal = runner.key_names(job.site_id), runner.seal_key(job.site_id)
     sessions = runner.evidence.sessions(
         account_id=job.account_id,
         site_id=job.site_id,
@@ -45,7 +45,11 @@ def export_session_pdfs(
                 account_id=job.account_id, site_id=job.site_id, signer_id=None, session=session, limit=None
             )
             pdf = history_pdf(
-                lambda it, at, k: runner.render_here(it, None, at, k), pairs, key, session_title(session)
+                lambda it, at, k: runner.render_here(it, None, at, k),
+                pairs,
+                key,
+                session_title(session),
+                seal,
             )
             writer.add(session_file_name(session), pdf)
             on_pdf(done)

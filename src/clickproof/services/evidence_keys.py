@@ -1,10 +1,16 @@
-"""Each site's Ed25519 manifest-signing key: created on first use, rotated on request."""
+"""Each site's Ed25519 evidence key (it signs export manifests and seals evidence PDFs): created
+on first use, rotated on request, published with its retired predecessors."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from clickproof.domain.timestamps import utc_now
+from clickproof.evidence.pdf_seal import seal_certificate_pem
+from clickproof.evidence.published_keys import published_keys_document
 from clickproof.evidence.signing import SigningKey, generate_key
 from clickproof.store.evidence_keys import EvidenceKeyStore, PublishedKey
+from clickproof.store.tenants import Site
 
 
 class EvidenceKeys:
@@ -26,3 +32,14 @@ class EvidenceKeys:
     def published(self, site_id: int) -> list[PublishedKey]:
         self.for_site(site_id)
         return self.store.published(site_id)
+
+    def published_document(self, site: Site) -> dict[str, Any]:
+        """What GET /v1.1/evidence-keys/{access_id} serves: every key, and the current key's
+        self-issued certificate, the one its sealed PDFs carry (evidence/pdf_seal.py)."""
+        return published_keys_document(
+            account_id=site.account_id,
+            site_id=site.id,
+            access_id=site.access_id,
+            keys=self.published(site.id),
+            seal_certificate_pem=seal_certificate_pem(self.for_site(site.id)),
+        )

@@ -16,7 +16,6 @@ from clickproof.domain.admin_request import allowed_origins, max_export_days, pa
 from clickproof.domain.console_roles import Role, parse_role
 from clickproof.domain.timestamps import utc_now
 from clickproof.errors import ForbiddenError, NotFoundError, ValidationError
-from clickproof.evidence.published_keys import published_keys_document
 from clickproof.services.console_auth import ConsoleAuth, parse_email
 from clickproof.services.evidence_keys import EvidenceKeys
 from clickproof.services.tenancy import IssuedToken, TenancyService
@@ -216,12 +215,7 @@ class SiteAdministration:
     def published_keys(self, site: Site) -> dict[str, Any]:
         """The site's published keys document, as GET /v1.1/evidence-keys/{access_id} serves it
         (the current key is made on first use, as the API does)."""
-        return published_keys_document(
-            account_id=site.account_id,
-            site_id=site.id,
-            access_id=site.access_id,
-            keys=self.keys.published(site.id),
-        )
+        return self.keys.published_document(site)
 
     def rotate_key(self, site: Site) -> str:
         key = self.keys.rotate(site.id)
