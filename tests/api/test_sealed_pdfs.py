@@ -101,6 +101,7 @@ def test_a_rotated_key_seals_what_follows_and_the_cli_says_who_sealed(
     runner = CliRunner()
     result = runner.invoke(app, ["verify-pdf", str(tmp_path / "before.pdf"), "--public-key", str(keys_file)])
     assert result.exit_code == 0 and f"sealed by key {old['key_id']}" in result.output, result.output
+    assert f"note: {tmp_path / 'before.pdf'}: the key was retired at {old['valid_until']}" in result.output
     unconfirmed = runner.invoke(app, ["verify-pdf", str(tmp_path / "after.pdf")])
     assert unconfirmed.exit_code == 3 and "KEY NOT CONFIRMED" in unconfirmed.output
     changed = after.replace(b"/Lang (en)", b"/Lang (de)")

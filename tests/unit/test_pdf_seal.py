@@ -65,6 +65,15 @@ def test_clickproof_verifies_it_and_names_the_key_and_time() -> None:
     assert by_fingerprint.status == "verified"
 
 
+def test_a_pdf_dated_after_its_key_was_retired_is_refused_and_one_before_is_noted() -> None:
+    retired = trusted_key(KEY.public_key, "keys.json", valid_until="2026-06-01T00:00:00.000000Z")
+    late = verify_sealed_pdf(SEALED, trusted=[retired], fingerprints=[])  # dated 2026-09-01
+    assert late.status == "not_verified" and "after its key was retired" in late.problems[0]
+    later = trusted_key(KEY.public_key, "keys.json", valid_until="2026-12-01T00:00:00.000000Z")
+    noted = verify_sealed_pdf(SEALED, trusted=[later], fingerprints=[])
+    assert noted.status == "verified" and "the key was retired at 2026-12-01" in noted.notes[0]
+
+
 def test_the_same_record_is_sealed_to_the_same_bytes() -> None:
     assert render() == SEALED
     assert render(event_type="disagreed") != SEALED

@@ -22,6 +22,8 @@ from clickproof.evidence.verify_seal import SealVerdict, verify_sealed_pdf
 
 
 def print_seal_verdict(path: Path, verdict: SealVerdict) -> None:
+    for note in verdict.notes:
+        typer.echo(f"note: {path}: {note}")
     for problem in verdict.problems:
         typer.echo(f"FAILED: {path}: {problem}")
     if verdict.status == "not_verified":

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import io
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 import pikepdf
@@ -19,6 +20,7 @@ from asn1crypto import cms, tsp
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from clickproof.domain.timestamps import parse_stored
 from clickproof.evidence.signing import fingerprint_of, key_id_of
 from clickproof.evidence.trust import TrustedKey
 
@@ -34,6 +36,7 @@ class SealInvalidError(ValueError):
 class SealVerdict:
     status: Literal["verified", "key_not_confirmed", "not_verified"] = "not_verified"
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     public_key: str | None = None
     key_id: str | None = None
     fingerprint: str | None = None
@@ -57,8 +60,27 @@ def verify_sealed_pdf(data: bytes, *, trusted: list[TrustedKey], fingerprints: l
     verdict.trusted_by = next((k for k in trusted if k.key_id == verdict.key_id), None)
     if verdict.trusted_by is None and {verdict.key_id, verdict.fingerprint} & set(fingerprints):
         verdict.trusted_by = TrustedKey(public_key, verdict.key_id, verdict.fingerprint, "--key-fingerprint")
+    retired = verdict.trusted_by.valid_until if verdict.trusted_by is not None else None
+    if retired and sealed_time:
+        dated, until = _moment(sealed_time), _moment(retired)
+        if dated is not None and until is not None and dated > until:
+            verdict.problems.append(
+                f"dated {sealed_time}, after its key was retired ({retired}): not sealed by the organisation then"
+            )
+            return verdict
+        verdict.notes.append(
+            f"the key was retired at {retired}: a PDF it sealed is the organisation's only if it was "
+            "sealed before then, which the seal alone cannot show (its date is the document's)"
+        )
     verdict.status = "verified" if verdict.trusted_by is not None else "key_not_confirmed"
     return verdict
+
+
+def _moment(text: str) -> datetime | None:
+    try:
+        return parse_stored(text)
+    except ValueError:
+        return None
 
 
 def _signature(data: bytes) -> tuple[list[int], bytes, str | None]:
