@@ -61,7 +61,7 @@ def test_the_pool_renders_the_same_bytes_as_the_thread(
         filter_node=None,
         sort=(),
     )
-    key, seal = system.runner.key_names(job.site_id), system.runner.seal_key(job.site_id)
+    key, seal = system.runner.evidence_key(job.site_id)
     here = dict(render_pairs(EvidencePdfRenderer(), pairs, scope, document_timestamp(job), key, seal))
     mine = {pdf_entry_name(i): pdf for i, pdf in here.items()}
     assert mine.keys() == entries.keys()

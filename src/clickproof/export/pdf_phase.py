@@ -70,15 +70,11 @@ class PdfPhase:
                 self._renderer = EvidencePdfRenderer()
             return self._renderer
 
-    def key_names(self, site_id: int) -> KeyNames:
-        """The site's evidence key (made on first use), as its certificates print it."""
+    def evidence_key(self, site_id: int) -> tuple[KeyNames, SigningKey | None]:
+        """The site's evidence key (made on first use) in one read: as its certificates print it,
+        and as it seals its PDFs (None: unsealed, CLICKPROOF_PDF_SEAL=false)."""
         key = self.keys.for_site(site_id)
-        return KeyNames(key.key_id, fingerprint_of(key.public_key))
-
-    def seal_key(self, site_id: int) -> SigningKey | None:
-        """The key that seals the site's evidence PDFs (its evidence key); None: PDFs unsealed
-        (CLICKPROOF_PDF_SEAL=false)."""
-        return self.keys.for_site(site_id) if self.settings.pdf_seal else None
+        return KeyNames(key.key_id, fingerprint_of(key.public_key)), key if self.settings.pdf_seal else None
 
     def render_here(
         self,
@@ -118,8 +114,7 @@ class PdfPhase:
         data = job.data
         timestamp = document_timestamp(job)
         scope = self._pdf_scope(job)
-        key = self.key_names(job.site_id)
-        seal = self.seal_key(job.site_id)
+        key, seal = self.evidence_key(job.site_id)
         pairs = iter(
             self.evidence.stream(
                 account_id=job.account_id,

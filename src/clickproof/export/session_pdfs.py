@@ -30,7 +30,7 @@ def export_session_pdfs(
     databases). Activities without a session are in no session PDF. No event limit: the route's
     limit of 500 bounds a request, not a background export."""
     data = job.data
-    key, seal = runner.key_names(job.site_id), runner.seal_key(job.site_id)
+    key, seal = runner.evidence_key(job.site_id)
     sessions = runner.evidence.sessions(
         account_id=job.account_id,
         site_id=job.site_id,

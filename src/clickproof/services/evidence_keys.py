@@ -36,10 +36,11 @@ class EvidenceKeys:
     def published_document(self, site: Site) -> dict[str, Any]:
         """What GET /v1.1/evidence-keys/{access_id} serves: every key, and the current key's
         self-issued certificate, the one its sealed PDFs carry (evidence/pdf_seal.py)."""
+        current = self.for_site(site.id)
         return published_keys_document(
             account_id=site.account_id,
             site_id=site.id,
             access_id=site.access_id,
-            keys=self.published(site.id),
-            seal_certificate_pem=seal_certificate_pem(self.for_site(site.id)),
+            keys=self.store.published(site.id),
+            seal_certificate_pem=seal_certificate_pem(current),
         )

@@ -26,6 +26,6 @@ class EvidenceRecords:
             raise ActivityNotFoundError(f"no activity {activity_id[:40]!r} on this site", field="id")
         activity, _context = found
         timestamp = int(activity.created_time.timestamp())
-        key, seal = self.runner.key_names(site.id), self.runner.seal_key(site.id)
+        key, seal = self.runner.evidence_key(site.id)
         _id, pdf = next(self.runner.render_here(iter([found]), None, timestamp, key, seal))
         return pdf_entry_name(activity.id), pdf

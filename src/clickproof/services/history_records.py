@@ -51,7 +51,7 @@ class HistoryRecords:
                 f"more than {MAX_RECORD_EVENTS} activities: export them instead (POST /v1.1/extract/evidence)",
                 code="too_many_activities",
             )
-        key, seal = self.runner.key_names(site.id), self.runner.seal_key(site.id)
+        key, seal = self.runner.evidence_key(site.id)
         return history_pdf(
             lambda it, at, k: self.runner.render_here(it, None, at, k), pairs, key, title, seal
         )
